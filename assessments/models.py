@@ -1,0 +1,1 @@
+"""Scoring and dashboards build on tasks' progress reports (see the open issues)."""

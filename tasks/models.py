@@ -1,0 +1,755 @@
+"""The year's checklist: pillars, items, their targets, assignments and progress reports.
+
+A target knows how to judge itself: ``Target.evaluate(value, year=…, month=…)`` turns the
+figures a party reported for one month into a verdict (met / on track / behind / not
+reported). Views, exports and jobs ask the model and never recompute the rule.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import F, Q
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Community, Unit
+
+
+class Checklist(models.Model):
+    """The target task checklist of one year (年度目标任务清单及责任分工)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        ACTIVE = "active", _("执行中")
+        ARCHIVED = "archived", _("已归档")
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    title = models.CharField(_("标题"), max_length=200)
+    document_number = models.CharField(_("文号"), max_length=50, blank=True)
+    issuing_bodies = models.TextField(_("发文机关"), blank=True, help_text=_("每行一个机关。"))
+    issued_on = models.DateField(_("发文日期"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    filing_day = models.PositiveSmallIntegerField(
+        _("月报截止日"),
+        default=5,
+        help_text=_("每月进展于次月的这一天前填报(1–28日)。"),
+    )
+
+    class Meta:
+        verbose_name = _("目标任务清单")
+        verbose_name_plural = _("目标任务清单")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=2000) & Q(year__lte=2100), name="checklist_year_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(filing_day__gte=1) & Q(filing_day__lte=28),
+                name="checklist_filing_day_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度 {self.title}"
+
+    def natural_key(self) -> tuple[int]:
+        return (self.year,)
+
+    @property
+    def year_end(self) -> datetime.date:
+        return datetime.date(self.year, 12, 31)
+
+    def filing_deadline(self, year: int, month: int) -> datetime.date:
+        """The day by which the report of ``year``-``month`` is due (in the following month)."""
+        if month == 12:
+            return datetime.date(year + 1, 1, self.filing_day)
+        return datetime.date(year, month + 1, self.filing_day)
+
+
+class Pillar(models.Model):
+    """One of the checklist's four groups: 宜居·共建, 共治, 共创, 共享."""
+
+    checklist = models.ForeignKey(
+        Checklist, verbose_name=_("清单"), on_delete=models.CASCADE, related_name="pillars"
+    )
+    number = models.PositiveSmallIntegerField(_("序号"))
+    name = models.CharField(_("名称"), max_length=50)
+
+    class Meta:
+        verbose_name = _("板块")
+        verbose_name_plural = _("板块")
+        ordering = ["checklist", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checklist", "number"], name="pillar_unique_number_per_checklist"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ItemQuerySet(models.QuerySet["Item"]):
+    def with_details(self) -> ItemQuerySet:
+        """Items with their pillar, lead units in order and targets, in a fixed number of
+        queries."""
+        return self.select_related("pillar", "checklist").prefetch_related(
+            models.Prefetch(
+                "lead_unit_links",
+                queryset=ItemLeadUnit.objects.select_related("unit").order_by("order"),
+            ),
+            "targets",
+            "responsible_units",
+        )
+
+    def led_by(self, unit: Unit) -> ItemQuerySet:
+        return self.filter(lead_unit_links__unit=unit)
+
+
+class Item(models.Model):
+    """A numbered item (任务) of the checklist, with its lead units and responsible parties."""
+
+    class Scope(models.TextChoices):
+        ALL_COMMUNITIES = "all_communities", _("各社区")
+        SELECTED_COMMUNITIES = "selected_communities", _("相关社区")
+        JOINT_MEETING_MEMBERS = "joint_meeting_members", _("街道联席会议各成员单位")
+        NAMED_UNITS = "named_units", _("指定单位")
+
+    checklist = models.ForeignKey(
+        Checklist, verbose_name=_("清单"), on_delete=models.CASCADE, related_name="items"
+    )
+    pillar = models.ForeignKey(
+        Pillar, verbose_name=_("板块"), on_delete=models.PROTECT, related_name="items"
+    )
+    number = models.PositiveSmallIntegerField(_("序号"))
+    text = models.TextField(_("任务内容"), help_text=_("与清单原文一字不差。"))
+    lead_units = models.ManyToManyField(
+        Unit,
+        verbose_name=_("牵头单位"),
+        through="ItemLeadUnit",
+        related_name="led_items",
+    )
+    responsible_scope = models.CharField(
+        _("责任单位范围"), max_length=30, choices=Scope.choices, default=Scope.ALL_COMMUNITIES
+    )
+    responsible_units = models.ManyToManyField(
+        Unit,
+        verbose_name=_("指定责任单位"),
+        blank=True,
+        related_name="responsible_items",
+        help_text=_("仅当责任单位范围为“指定单位”时填写。"),
+    )
+    due_date = models.DateField(
+        _("完成时限"), null=True, blank=True, help_text=_("清单写明时限的才填,如“6月底前”。")
+    )
+    legal_reference = models.CharField(_("依据文件"), max_length=100, blank=True)
+
+    objects = ItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("任务")
+        verbose_name_plural = _("任务")
+        ordering = ["checklist", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checklist", "number"], name="item_unique_number_per_checklist"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.text[:30]}"
+
+    @property
+    def deadline(self) -> datetime.date:
+        """When the item must be done: its own date, or the end of the checklist's year."""
+        return self.due_date or self.checklist.year_end
+
+    def ordered_lead_units(self) -> list[Unit]:
+        """Lead units in the seed's order; the first is the primary lead (uses the prefetch
+        of ``ItemQuerySet.with_details``)."""
+        return [link.unit for link in sorted(self.lead_unit_links.all(), key=lambda x: x.order)]
+
+    @property
+    def primary_lead_unit(self) -> Unit | None:
+        units = self.ordered_lead_units()
+        return units[0] if units else None
+
+    @property
+    def responsible_parties_label(self) -> str:
+        if self.responsible_scope == self.Scope.NAMED_UNITS:
+            return "、".join(unit.name for unit in self.responsible_units.all())
+        return str(self.get_responsible_scope_display())
+
+    def has_street_level_targets(self) -> bool:
+        return any(t.level == Target.Level.STREET for t in self.targets.all())
+
+
+class ItemLeadUnit(models.Model):
+    """A lead unit of an item, in the order the checklist names them."""
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="lead_unit_links"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="lead_item_links"
+    )
+    order = models.PositiveSmallIntegerField(_("排序"), help_text=_("1 为第一牵头单位。"))
+
+    class Meta:
+        verbose_name = _("牵头单位")
+        verbose_name_plural = _("牵头单位")
+        ordering = ["item", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "unit"], name="item_lead_unit_unique"),
+            models.UniqueConstraint(fields=["item", "order"], name="item_lead_unit_order_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.number} · {self.unit.name}"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A target's verdict for one party and month, with the figure it was judged on."""
+
+    target: Target
+    verdict: Target.Verdict
+    measured: str
+    explanation: str
+
+    @property
+    def is_met(self) -> bool:
+        return self.verdict == Target.Verdict.MET
+
+
+class Target(models.Model):
+    """A measurable target of an item; ``evaluate`` judges a month's reported value."""
+
+    class Kind(models.TextChoices):
+        RATE = "rate", _("比率达标")
+        COUNT = "count", _("数量不少于")
+        FREQUENCY = "frequency", _("定期开展")
+        DEADLINE = "deadline", _("限期完成")
+        ZERO_GROWTH = "zero_growth", _("零增长")
+        MILESTONE = "milestone", _("完成并留档")
+
+    class Period(models.TextChoices):
+        WEEK = "week", _("每周")
+        FORTNIGHT = "fortnight", _("每两周")
+        MONTH = "month", _("每月")
+
+    class Level(models.TextChoices):
+        PARTY = "party", _("各责任单位")
+        STREET = "street", _("街道层面")
+
+    class Verdict(models.TextChoices):
+        MET = "met", _("达标")
+        ON_TRACK = "on_track", _("推进中")
+        BEHIND = "behind", _("滞后")
+        NOT_REPORTED = "not_reported", _("未填报")
+
+    PERIOD_DAYS = {Period.WEEK: 7, Period.FORTNIGHT: 14}
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="targets"
+    )
+    order = models.PositiveSmallIntegerField(_("排序"), default=1)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("指标"), max_length=100, help_text=_("如“业委会组建率”。"))
+    threshold = models.DecimalField(
+        _("目标值"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("比率填百分数(90 表示 ≥90%);数量填最少个数。"),
+    )
+    numerator_label = models.CharField(_("分子含义"), max_length=100, blank=True)
+    denominator_label = models.CharField(_("分母含义"), max_length=100, blank=True)
+    unit_label = models.CharField(_("计量单位"), max_length=10, blank=True, help_text=_("如“个”。"))
+    period = models.CharField(
+        _("频次"),
+        max_length=10,
+        choices=Period.choices,
+        blank=True,
+        help_text=_("定期开展类填写。"),
+    )
+    level = models.CharField(
+        _("层面"),
+        max_length=10,
+        choices=Level.choices,
+        default=Level.PARTY,
+        help_text=_("街道层面的指标由第一牵头单位填报,其余由各责任单位填报。"),
+    )
+    due_date = models.DateField(
+        _("完成时限"), null=True, blank=True, help_text=_("不填则用任务的时限,再不填为年底。")
+    )
+
+    class Meta:
+        verbose_name = _("目标")
+        verbose_name_plural = _("目标")
+        ordering = ["item", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "order"], name="target_unique_order_per_item"),
+            models.CheckConstraint(
+                condition=~Q(kind="rate") | (Q(threshold__gte=0) & Q(threshold__lte=100)),
+                name="target_rate_threshold_is_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="count") | Q(threshold__gte=1),
+                name="target_count_threshold_is_positive",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="frequency") & ~Q(period=""))
+                | (~Q(kind="frequency") & Q(period="")),
+                name="target_period_only_for_frequency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.number}-{self.order} {self.title}"
+
+    @property
+    def deadline(self) -> datetime.date:
+        return self.due_date or self.item.deadline
+
+    @property
+    def requirement(self) -> str:
+        """The target as a person states it: "≥ 90%", "≥ 5 个", "每两周至少 1 次"."""
+        if self.kind == self.Kind.RATE:
+            return f"≥ {_format_decimal(self.threshold)}%"
+        if self.kind == self.Kind.COUNT:
+            return f"≥ {_format_decimal(self.threshold)} {self.unit_label}".rstrip()
+        if self.kind == self.Kind.FREQUENCY:
+            return f"{self.get_period_display()}至少 1 次"
+        if self.kind == self.Kind.DEADLINE:
+            return f"{self.deadline:%Y-%m-%d} 前完成"
+        if self.kind == self.Kind.ZERO_GROWTH:
+            return "新增为 0"
+        return "完成并留存佐证材料"
+
+    def required_occurrences(self, year: int, month: int) -> int:
+        """How often a periodic duty must happen in a month: once for monthly, every full
+        fortnight or week of the month otherwise (2 and 4)."""
+        if self.period == self.Period.MONTH:
+            return 1
+        days_in_month = calendar.monthrange(year, month)[1]
+        return days_in_month // self.PERIOD_DAYS[self.Period(self.period)]
+
+    def evaluate(self, value: TargetValue | None, *, year: int, month: int) -> Evaluation:
+        """Judge the value reported for ``year``-``month``.
+
+        A shortfall is 推进中 while the target's deadline lies after the month, and 滞后
+        once the month reaches it. A rate over nothing (no eligible compounds, no new
+        cases) has nothing left to do and counts as met.
+        """
+        period_end = datetime.date(year, month, calendar.monthrange(year, month)[1])
+        before_deadline = period_end < self.deadline
+        shortfall = self.Verdict.ON_TRACK if before_deadline else self.Verdict.BEHIND
+
+        def result(verdict: Target.Verdict, measured: str, why: str) -> Evaluation:
+            return Evaluation(target=self, verdict=verdict, measured=measured, explanation=why)
+
+        if value is None or not value.is_filled_for(self):
+            return result(self.Verdict.NOT_REPORTED, "—", gettext("本月未填报此项"))
+        assert value is not None  # noqa: S101 (narrowing for the type checker)
+
+        if self.kind == self.Kind.RATE:
+            numerator, denominator = value.numerator or 0, value.denominator or 0
+            measured = f"{numerator}/{denominator}"
+            if denominator == 0:
+                return result(self.Verdict.MET, measured, gettext("无适用对象,视为达标"))
+            rate = Decimal(numerator) * 100 / Decimal(denominator)
+            measured = f"{_format_decimal(rate.quantize(Decimal('0.1')))}% ({measured})"
+            if Decimal(numerator) * 100 >= self.threshold * denominator:  # exact, no rounding
+                return result(self.Verdict.MET, measured, gettext("达到目标比率"))
+            return result(shortfall, measured, gettext("低于目标比率"))
+
+        if self.kind == self.Kind.COUNT:
+            quantity = value.quantity or 0
+            measured = f"{quantity} {self.unit_label}".rstrip()
+            if quantity >= self.threshold:
+                return result(self.Verdict.MET, measured, gettext("达到目标数量"))
+            return result(shortfall, measured, gettext("未达到目标数量"))
+
+        if self.kind == self.Kind.FREQUENCY:
+            quantity, required = value.quantity or 0, self.required_occurrences(year, month)
+            measured = f"{quantity}/{required} 次"
+            if quantity >= required:
+                return result(self.Verdict.MET, measured, gettext("本月开展次数达到要求"))
+            return result(self.Verdict.BEHIND, measured, gettext("本月开展次数不足"))
+
+        if self.kind == self.Kind.DEADLINE:
+            if value.achieved_on is not None:
+                measured = f"{value.achieved_on:%Y-%m-%d} 完成"
+                if value.achieved_on <= self.deadline:
+                    return result(self.Verdict.MET, measured, gettext("按时完成"))
+                return result(self.Verdict.BEHIND, measured, gettext("逾期完成"))
+            return result(shortfall, "未完成", gettext("尚未完成"))
+
+        if self.kind == self.Kind.ZERO_GROWTH:
+            quantity = value.quantity or 0
+            measured = f"新增 {quantity}"
+            if quantity == 0:
+                return result(self.Verdict.MET, measured, gettext("零增长"))
+            return result(self.Verdict.BEHIND, measured, gettext("出现新增"))
+
+        # MILESTONE
+        if value.is_done:
+            return result(self.Verdict.MET, "已完成", gettext("已完成"))
+        return result(shortfall, "未完成", gettext("尚未完成"))
+
+
+def _format_decimal(number: Decimal | None) -> str:
+    if number is None:
+        return ""
+    return f"{number.normalize():f}"
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def for_community(self, community: Community) -> AssignmentQuerySet:
+        return self.filter(community=community)
+
+    def for_unit(self, unit: Unit) -> AssignmentQuerySet:
+        return self.filter(unit=unit)
+
+    def for_checklist(self, checklist: Checklist) -> AssignmentQuerySet:
+        return self.filter(item__checklist=checklist)
+
+
+class Assignment(models.Model):
+    """One item × one responsible party (a community or a unit)."""
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    community = models.ForeignKey(
+        Community,
+        verbose_name=_("社区"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+    )
+    is_street_level = models.BooleanField(
+        _("街道层面"),
+        default=False,
+        help_text=_("第一牵头单位代表街道填报街道层面的指标(如街道联席会议每月一次)。"),
+    )
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("任务分派")
+        verbose_name_plural = _("任务分派")
+        ordering = ["item__number", "community__order", "unit__order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(community__isnull=False) & Q(unit__isnull=True))
+                | (Q(community__isnull=True) & Q(unit__isnull=False)),
+                name="assignment_has_exactly_one_party",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_street_level=False) | Q(unit__isnull=False),
+                name="assignment_street_level_is_a_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["item", "community"],
+                condition=Q(community__isnull=False),
+                name="assignment_unique_community_per_item",
+            ),
+            models.UniqueConstraint(
+                fields=["item", "unit", "is_street_level"],
+                condition=Q(unit__isnull=False),
+                name="assignment_unique_unit_per_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.number} · {self.party}"
+
+    @property
+    def party(self) -> Community | Unit:
+        party = self.community or self.unit
+        assert party is not None  # noqa: S101 (guaranteed by assignment_has_exactly_one_party)
+        return party
+
+    def targets(self) -> list[Target]:
+        """The targets this party reports on (street-level ones go to the street's own
+        assignment). Uses the item's prefetched targets."""
+        level = Target.Level.STREET if self.is_street_level else Target.Level.PARTY
+        return [t for t in self.item.targets.all() if t.level == level]
+
+
+class ProgressReportQuerySet(models.QuerySet["ProgressReport"]):
+    def for_month(self, year: int, month: int) -> ProgressReportQuerySet:
+        return self.filter(year=year, month=month)
+
+    def for_community(self, community: Community) -> ProgressReportQuerySet:
+        return self.filter(assignment__community=community)
+
+    def for_unit(self, unit: Unit) -> ProgressReportQuerySet:
+        return self.filter(assignment__unit=unit)
+
+    def submitted(self) -> ProgressReportQuerySet:
+        return self.filter(workflow_state=ProgressReport.WorkflowState.SUBMITTED)
+
+    def approved(self) -> ProgressReportQuerySet:
+        return self.filter(workflow_state=ProgressReport.WorkflowState.APPROVED)
+
+    def with_values(self) -> ProgressReportQuerySet:
+        """Reports ready to evaluate: assignment, item, targets and values prefetched."""
+        return self.select_related(
+            "assignment__item__checklist",
+            "assignment__item__pillar",
+            "assignment__community",
+            "assignment__unit",
+        ).prefetch_related("assignment__item__targets", "values")
+
+
+class ProgressReport(models.Model):
+    """The progress of one assignment in one month (月报)."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("未启动")
+        IN_PROGRESS = "in_progress", _("推进中")
+        COMPLETED = "completed", _("已完成")
+        LAGGING = "lagging", _("滞后")
+
+    class WorkflowState(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        APPROVED = "approved", _("已审核")
+        RETURNED = "returned", _("已退回")
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("任务分派"), on_delete=models.CASCADE, related_name="reports"
+    )
+    year = models.PositiveSmallIntegerField(_("年"))
+    month = models.PositiveSmallIntegerField(_("月"))
+    status = models.CharField(
+        _("进展状态"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    narrative = models.TextField(_("进展情况"), blank=True)
+    workflow_state = models.CharField(
+        _("流程状态"), max_length=10, choices=WorkflowState.choices, default=WorkflowState.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    review_comment = models.TextField(_("审核意见"), blank=True)
+    version = models.PositiveIntegerField(
+        _("版本"), default=1, help_text=_("每次保存加一,防止两人同时编辑时互相覆盖。")
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ProgressReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("进展月报")
+        verbose_name_plural = _("进展月报")
+        ordering = ["-year", "-month", "assignment__item__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "year", "month"], name="report_unique_per_assignment_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1) & Q(month__lte=12), name="report_month_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "month", "workflow_state"])]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} · {self.year}年{self.month}月"
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.year}年{self.month}月"
+
+    @cached_property
+    def values_by_target(self) -> dict[int, TargetValue]:
+        return {value.target_id: value for value in self.values.all()}
+
+    def evaluate(self) -> list[Evaluation]:
+        """Each target of the assignment judged on this report's values."""
+        return [
+            target.evaluate(self.values_by_target.get(target.pk), year=self.year, month=self.month)
+            for target in self.assignment.targets()
+        ]
+
+    def meets_all_targets(self) -> bool:
+        return all(evaluation.is_met for evaluation in self.evaluate())
+
+
+def evaluate_assignment_month(
+    assignment: Assignment, report: ProgressReport | None, *, year: int, month: int
+) -> list[Evaluation]:
+    """Targets judged for a month, 未填报 throughout when no report was filed."""
+    if report is None:
+        return [target.evaluate(None, year=year, month=month) for target in assignment.targets()]
+    return report.evaluate()
+
+
+class TargetValue(models.Model):
+    """The figure a report gives for one target; which columns apply depends on its kind."""
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("月报"), on_delete=models.CASCADE, related_name="values"
+    )
+    target = models.ForeignKey(
+        Target, verbose_name=_("目标"), on_delete=models.PROTECT, related_name="values"
+    )
+    numerator = models.PositiveIntegerField(_("分子"), null=True, blank=True)
+    denominator = models.PositiveIntegerField(_("分母"), null=True, blank=True)
+    quantity = models.PositiveIntegerField(
+        _("数量"), null=True, blank=True, help_text=_("个数、开展次数或新增数。")
+    )
+    achieved_on = models.DateField(_("完成日期"), null=True, blank=True)
+    is_done = models.BooleanField(_("已完成"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("指标值")
+        verbose_name_plural = _("指标值")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "target"], name="value_unique_per_target"),
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True)
+                | Q(denominator__isnull=True)
+                | Q(numerator__lte=F("denominator")),
+                name="value_numerator_not_above_denominator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} = {self.display()}"
+
+    def is_filled_for(self, target: Target) -> bool:
+        """Whether the columns the target's kind reads hold a value (a deadline target
+        with no date is reported as not yet done)."""
+        kind = Target.Kind
+        if target.kind == kind.RATE:
+            return self.numerator is not None and self.denominator is not None
+        if target.kind in (kind.COUNT, kind.FREQUENCY, kind.ZERO_GROWTH):
+            return self.quantity is not None
+        if target.kind == kind.MILESTONE:
+            return self.is_done is not None
+        return True
+
+    def display(self) -> str:
+        if self.numerator is not None or self.denominator is not None:
+            return f"{self.numerator}/{self.denominator}"
+        if self.quantity is not None:
+            return str(self.quantity)
+        if self.achieved_on is not None:
+            return f"{self.achieved_on:%Y-%m-%d}"
+        if self.is_done is not None:
+            return "是" if self.is_done else "否"
+        return "—"
+
+
+evidence_storage = FileSystemStorage(location=settings.MEDIA_ROOT / "evidence", base_url=None)
+
+
+def _evidence_path(instance: Evidence, filename: str) -> str:
+    report = instance.report
+    return f"{report.year}/{report.month:02d}/{report.assignment_id}/{filename}"
+
+
+class Evidence(models.Model):
+    """A ledger file (佐证材料) attached to a report; private, served only through a view
+    that checks the user may see the report."""
+
+    class Kind(models.TextChoices):
+        MINUTES = "minutes", _("会议记录")
+        PHOTO = "photo", _("照片")
+        SIGN_IN_SHEET = "sign_in_sheet", _("签到表")
+        DOCUMENT = "document", _("其他材料")
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("月报"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    kind = models.CharField(_("材料类型"), max_length=20, choices=Kind.choices)
+    file = models.FileField(_("文件"), storage=evidence_storage, upload_to=_evidence_path)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小(字节)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["report", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReportTransition(models.Model):
+    """One step of a report's workflow: who moved it, when, from which state to which."""
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("月报"), on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_state = models.CharField(
+        _("原状态"), max_length=10, choices=ProgressReport.WorkflowState.choices
+    )
+    to_state = models.CharField(
+        _("新状态"), max_length=10, choices=ProgressReport.WorkflowState.choices
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    comment = models.TextField(_("意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("流程记录")
+        verbose_name_plural = _("流程记录")
+        ordering = ["report", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report}: {self.from_state} → {self.to_state}"
