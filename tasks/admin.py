@@ -1,0 +1,350 @@
+"""Admin of the checklist: items with their lead units, targets and assignments, and the
+monthly reports with their values, evidence and workflow records.
+
+Items and reports are also imported and exported as spreadsheets (xlsx/csv). A report's
+workflow (submit, approve, return) is not edited here: its states and the people and times
+of each step are read-only, and the records of the steps (流程记录) and the evidence files
+(佐证材料) can be looked at but not added or changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from yijia.widgets import SpreadsheetAdminMixin
+
+from .models import (
+    Assignment,
+    Checklist,
+    DeadlineExtension,
+    Evidence,
+    EvidenceRequirement,
+    Item,
+    ItemLeadUnit,
+    Pillar,
+    ProgressReport,
+    ReportTransition,
+    Target,
+    TargetValue,
+)
+from .resources import ItemResource, ProgressReportResource
+from .services import assignments_generate
+
+# The report's assignment with its item and party, for every list showing a report.
+REPORT_RELATED = (
+    "report__assignment__item",
+    "report__assignment__community",
+    "report__assignment__unit",
+)
+
+
+class ReadOnlyAdminMixin:
+    """A record: it can be looked at, never added or changed through the admin."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PillarInline(admin.TabularInline):
+    model = Pillar
+    extra = 0
+    fields = ("number", "name")
+
+
+@admin.register(Checklist)
+class ChecklistAdmin(admin.ModelAdmin):
+    list_display = ("year", "title", "document_number", "status", "issued_on", "filing_day")
+    list_filter = ("status",)
+    search_fields = ("title", "document_number", "=year")
+    inlines = [PillarInline]
+    actions = ["generate_assignments"]
+
+    @admin.action(description=_("按责任单位范围生成任务分派"))
+    def generate_assignments(self, request: HttpRequest, queryset: QuerySet[Checklist]) -> None:
+        for checklist in queryset:
+            created = assignments_generate(checklist=checklist)
+            self.message_user(
+                request,
+                gettext("%(year)s年度清单:新建了 %(count)d 项任务分派。")
+                % {"year": checklist.year, "count": created},
+            )
+
+
+@admin.register(Pillar)
+class PillarAdmin(admin.ModelAdmin):
+    list_display = ("name", "number", "checklist")
+    list_filter = ("checklist__year",)
+    list_select_related = ("checklist",)
+    search_fields = ("name",)
+
+
+class ItemLeadUnitInline(admin.TabularInline):
+    model = ItemLeadUnit
+    extra = 0
+    fields = ("order", "unit")
+    ordering = ("order",)
+    autocomplete_fields = ("unit",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ItemLeadUnit]:
+        return super().get_queryset(request).select_related("unit")
+
+
+class TargetInline(admin.StackedInline):
+    model = Target
+    extra = 0
+    ordering = ("order",)
+    fields = (
+        ("order", "kind", "level"),
+        "title",
+        ("threshold", "unit_label", "period", "due_date"),
+        ("numerator_label", "denominator_label"),
+    )
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    extra = 0
+    fields = ("community", "unit", "is_street_level")
+    autocomplete_fields = ("community", "unit")
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
+        return super().get_queryset(request).select_related("community", "unit")
+
+
+class EvidenceRequirementInline(admin.TabularInline):
+    model = EvidenceRequirement
+    extra = 0
+    fields = ("kind",)
+
+
+@admin.register(EvidenceRequirement)
+class EvidenceRequirementAdmin(admin.ModelAdmin):
+    list_display = ("item", "kind")
+    list_filter = ("item__checklist__year", "kind")
+    list_select_related = ("item",)
+    search_fields = ("=item__number", "item__text")
+    autocomplete_fields = ("item",)
+
+
+@admin.register(Item)
+class ItemAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+    resource_classes = [ItemResource]
+    list_display = (
+        "number",
+        "short_text",
+        "pillar",
+        "lead_units_label",
+        "responsible_scope",
+        "due_date",
+        "checklist_year",
+    )
+    list_display_links = ("number", "short_text")
+    list_filter = ("checklist__year", "pillar__name", "responsible_scope", "lead_units")
+    list_select_related = ("checklist", "pillar")
+    search_fields = ("=number", "text", "legal_reference")
+    autocomplete_fields = ("checklist", "pillar", "responsible_units")
+    inlines = [ItemLeadUnitInline, TargetInline, EvidenceRequirementInline, AssignmentInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Item]:
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "lead_unit_links",
+                    queryset=ItemLeadUnit.objects.select_related("unit").order_by("order"),
+                )
+            )
+        )
+
+    @admin.display(description=_("任务内容"))
+    def short_text(self, item: Item) -> str:
+        return item.text if len(item.text) <= 40 else f"{item.text[:40]}…"
+
+    @admin.display(description=_("牵头单位"))
+    def lead_units_label(self, item: Item) -> str:
+        return "、".join(unit.name for unit in item.ordered_lead_units())
+
+    @admin.display(description=_("年度"), ordering="checklist__year")
+    def checklist_year(self, item: Item) -> int:
+        return item.checklist.year
+
+
+@admin.register(ItemLeadUnit)
+class ItemLeadUnitAdmin(admin.ModelAdmin):
+    list_display = ("item", "unit", "order")
+    list_filter = ("item__checklist__year", "unit")
+    list_select_related = ("item", "unit")
+    search_fields = ("=item__number", "item__text", "unit__name")
+    autocomplete_fields = ("item", "unit")
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "kind", "requirement", "level", "item")
+    list_filter = ("item__checklist__year", "kind", "level", "period")
+    list_select_related = ("item__checklist",)
+    search_fields = ("title", "=item__number", "item__text")
+    autocomplete_fields = ("item",)
+
+    @admin.display(description=_("要求"))
+    def requirement(self, target: Target) -> str:
+        return target.requirement
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ("item", "party", "is_street_level")
+    list_filter = ("item__checklist__year", "is_street_level", "community", "unit")
+    list_select_related = ("item", "community", "unit")
+    search_fields = ("=item__number", "item__text", "community__name", "unit__name")
+    autocomplete_fields = ("item", "community", "unit")
+
+    @admin.display(description=_("责任单位"))
+    def party(self, assignment: Assignment) -> str:
+        return str(assignment.party)
+
+
+class TargetValueInline(admin.TabularInline):
+    """The figures of the report; which target a value belongs to is fixed."""
+
+    model = TargetValue
+    extra = 0
+    fields = ("target", "numerator", "denominator", "quantity", "achieved_on", "is_done")
+    readonly_fields = ("target",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TargetValue]:
+        return super().get_queryset(request).select_related("target__item")
+
+
+class EvidenceInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Evidence
+    extra = 0
+    fields = ("original_name", "kind", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Evidence]:
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
+class ReportTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ReportTransition
+    extra = 0
+    fields = ("at", "from_state", "to_state", "by", "comment")
+    readonly_fields = fields
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReportTransition]:
+        return super().get_queryset(request).select_related("by")
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+    resource_classes = [ProgressReportResource]
+    list_display = (
+        "period_label",
+        "item_number",
+        "party",
+        "status",
+        "workflow_state",
+        "submitted_at",
+        "reviewed_at",
+    )
+    list_filter = ("year", "month", "workflow_state", "status", "assignment__item")
+    list_select_related = (
+        "assignment__item__checklist",
+        "assignment__community",
+        "assignment__unit",
+    )
+    search_fields = (
+        "narrative",
+        "=assignment__item__number",
+        "assignment__community__name",
+        "assignment__unit__name",
+    )
+    autocomplete_fields = ("assignment",)
+    readonly_fields = (
+        "workflow_state",
+        "submitted_at",
+        "submitted_by",
+        "reviewed_at",
+        "reviewed_by",
+        "review_comment",
+        "version",
+        "created_at",
+        "updated_at",
+    )
+    inlines = [TargetValueInline, EvidenceInline, ReportTransitionInline]
+
+    @admin.display(description=_("月份"), ordering="year")
+    def period_label(self, report: ProgressReport) -> str:
+        return report.period_label
+
+    @admin.display(description=_("任务序号"), ordering="assignment__item__number")
+    def item_number(self, report: ProgressReport) -> int:
+        return report.assignment.item.number
+
+    @admin.display(description=_("责任单位"))
+    def party(self, report: ProgressReport) -> str:
+        return str(report.assignment.party)
+
+
+@admin.register(TargetValue)
+class TargetValueAdmin(admin.ModelAdmin):
+    list_display = ("report", "target", "display")
+    list_select_related = (*REPORT_RELATED, "target__item")
+    list_filter = ("report__year", "report__month", "target__kind")
+    search_fields = ("target__title", "report__assignment__community__name")
+    autocomplete_fields = ("report", "target")
+
+    @admin.display(description=_("数值"))
+    def display(self, value: TargetValue) -> str:
+        return value.display()
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("original_name", "kind", "report", "size", "uploaded_by", "uploaded_at")
+    list_filter = ("kind", "report__year", "report__month")
+    list_select_related = (*REPORT_RELATED, "uploaded_by")
+    search_fields = ("original_name",)
+    # The file itself is private, served only through the portal's permission-checked view.
+    exclude = ("file",)
+
+
+@admin.register(ReportTransition)
+class ReportTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("report", "from_state", "to_state", "by", "at")
+    list_filter = ("to_state", "from_state")
+    list_select_related = (*REPORT_RELATED, "by")
+    search_fields = ("comment", "by__username")
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(admin.ModelAdmin):
+    """Requests are made and decided in the portal (``extension_request``,
+    ``extension_decide``); here the decision is read-only."""
+
+    list_display = ("assignment", "year", "month", "requested_deadline", "state", "decided_at")
+    list_filter = ("state", "year", "month")
+    list_select_related = ("assignment__item", "assignment__community", "assignment__unit")
+    search_fields = ("reason", "assignment__community__name", "assignment__unit__name")
+    autocomplete_fields = ("assignment",)
+    readonly_fields = ("state", "requested_by", "requested_at", "decided_by", "decided_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
