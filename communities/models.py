@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
 class UnitQuerySet(models.QuerySet["Unit"]):
@@ -38,6 +39,10 @@ class Unit(models.Model):
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
         ordering = ["order", "name"]
+        permissions = [
+            ("file_reports", _("填报本单位负责的月报")),
+            ("review_reports", _("审核本单位牵头任务的月报")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -67,6 +72,7 @@ class Community(models.Model):
         verbose_name = _("社区")
         verbose_name_plural = _("社区")
         ordering = ["order", "name"]
+        permissions = [("file_reports", _("填报本社区的月报"))]
 
     def __str__(self) -> str:
         return self.name
@@ -169,3 +175,40 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.community or self.unit}"
+
+
+# Object permissions are attached to communities and units only — never to single reports —
+# through direct foreign keys (guardian's performance guide): report querysets are filtered
+# with one subquery on these tables, whatever the number of reports.
+
+
+class CommunityUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Community, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("社区用户权限")
+        verbose_name_plural = _("社区用户权限")
+
+
+class CommunityGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Community, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("社区用户组权限")
+        verbose_name_plural = _("社区用户组权限")
+
+
+class UnitUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("单位用户权限")
+        verbose_name_plural = _("单位用户权限")
+
+
+class UnitGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("单位用户组权限")
+        verbose_name_plural = _("单位用户组权限")

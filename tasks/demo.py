@@ -11,8 +11,9 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from communities.models import Community, Compound, Membership, Unit
+from communities.models import Community, Compound, Unit
 from communities.roles import Role
+from communities.services import membership_add
 
 from .models import Assignment, Checklist, ProgressReport, Target, TargetValue
 from .services import assignments_generate
@@ -89,11 +90,9 @@ def _demo_users() -> None:
             user.save()
         user.groups.add(Group.objects.get(name=login.role))
         if login.role == Role.COMMUNITY_STAFF:
-            Membership.objects.get_or_create(
-                user=user, community=Community.objects.get(name=login.place)
-            )
+            membership_add(user=user, community=Community.objects.get(name=login.place))
         elif login.place:
-            Membership.objects.get_or_create(user=user, unit=Unit.objects.get(name=login.place))
+            membership_add(user=user, unit=Unit.objects.get(name=login.place))
 
 
 def _demo_value(target: Target, report: ProgressReport, rng: random.Random) -> TargetValue:

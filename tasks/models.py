@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import calendar
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from communities import access
 from communities.models import Community, Unit
 
 
@@ -426,6 +430,25 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
     def for_checklist(self, checklist: Checklist) -> AssignmentQuerySet:
         return self.filter(item__checklist=checklist)
 
+    def fileable_by(self, user: access.AnyUser) -> AssignmentQuerySet:
+        """Assignments the user files for: their community's, or their unit's where the
+        unit is the responsible party."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            access.community_q(user, access.FILE_REPORTS, "community")
+            | access.unit_q(user, access.FILE_REPORTS, "unit")
+        )
+
+    def reviewable_by(self, user: access.AnyUser) -> AssignmentQuerySet:
+        """Assignments on items led by a unit the user reviews for."""
+        if not user.is_authenticated:
+            return self.none()
+        led = Item.objects.filter(
+            access.unit_q(user, access.REVIEW_REPORTS, "lead_unit_links__unit")
+        )
+        return self.filter(item__in=led)
+
 
 class Assignment(models.Model):
     """One item × one responsible party (a community or a unit)."""
@@ -492,6 +515,18 @@ class Assignment(models.Model):
         assert party is not None  # noqa: S101 (guaranteed by assignment_has_exactly_one_party)
         return party
 
+    def filing_deadline(self, year: int, month: int) -> datetime.date:
+        """The last day to file ``year``-``month``: the checklist's filing day, or later
+        where the lead unit granted an extension (uses a prefetch of ``extensions``)."""
+        deadline = self.item.checklist.filing_deadline(year, month)
+        granted = [
+            extension.requested_deadline
+            for extension in self.extensions.all()
+            if extension.state == DeadlineExtension.State.GRANTED
+            and (extension.year, extension.month) == (year, month)
+        ]
+        return max([deadline, *granted])
+
     def targets(self) -> list[Target]:
         """The targets this party reports on (street-level ones go to the street's own
         assignment). Uses the item's prefetched targets."""
@@ -508,6 +543,27 @@ class ProgressReportQuerySet(models.QuerySet["ProgressReport"]):
 
     def for_unit(self, unit: Unit) -> ProgressReportQuerySet:
         return self.filter(assignment__unit=unit)
+
+    def visible_to(self, user: access.AnyUser) -> ProgressReportQuerySet:
+        """Reports the user may open: every report for the street admin and leadership; a
+        party's own reports (drafts included); and the non-draft reports on items led by
+        the user's unit. One query, whatever the number of reports."""
+        if not user.is_authenticated:
+            return self.none()
+        if access.sees_everything(user):
+            return self
+        own = Assignment.objects.fileable_by(user)
+        reviewed = Assignment.objects.reviewable_by(user)
+        return self.filter(
+            Q(assignment__in=own)
+            | (Q(assignment__in=reviewed) & ~Q(workflow_state=ProgressReport.WorkflowState.DRAFT))
+        )
+
+    def reviewable_by(self, user: access.AnyUser) -> ProgressReportQuerySet:
+        """Reports on items led by the user's unit, drafts excluded."""
+        return self.filter(assignment__in=Assignment.objects.reviewable_by(user)).exclude(
+            workflow_state=ProgressReport.WorkflowState.DRAFT
+        )
 
     def submitted(self) -> ProgressReportQuerySet:
         return self.filter(workflow_state=ProgressReport.WorkflowState.SUBMITTED)
@@ -553,6 +609,9 @@ class ProgressReport(models.Model):
         _("流程状态"), max_length=10, choices=WorkflowState.choices, default=WorkflowState.DRAFT
     )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    first_submitted_at = models.DateTimeField(
+        _("首次提交时间"), null=True, blank=True, help_text=_("是否按时填报以首次提交为准。")
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("提交人"),
@@ -592,6 +651,10 @@ class ProgressReport(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["year", "month", "workflow_state"])]
+        permissions = [
+            ("view_all_reports", _("查看全部月报")),
+            ("reopen_report", _("重新打开已审核的月报")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.assignment} · {self.year}年{self.month}月"
@@ -613,6 +676,32 @@ class ProgressReport(models.Model):
 
     def meets_all_targets(self) -> bool:
         return all(evaluation.is_met for evaluation in self.evaluate())
+
+    @property
+    def filing_deadline(self) -> datetime.date:
+        return self.assignment.filing_deadline(self.year, self.month)
+
+    def is_late(self, today: datetime.date) -> bool:
+        """Filed after its deadline, or still unfiled once the deadline has passed. The
+        first submission counts; a report returned for corrections is not late again."""
+        if self.first_submitted_at is not None:
+            return timezone.localdate(self.first_submitted_at) > self.filing_deadline
+        return today > self.filing_deadline
+
+    def missing_evidence_kinds(self, extra_kinds: Iterable[str] = ()) -> list[str]:
+        """Labels of the evidence kinds the item requires that the report does not have yet
+        (``extra_kinds``: kinds being uploaded with the same form)."""
+        present = {evidence.kind for evidence in self.evidence.all()} | set(extra_kinds)
+        return [
+            requirement.get_kind_display()
+            for requirement in self.assignment.item.evidence_requirements.all()
+            if requirement.kind not in present
+        ]
+
+    def is_editable_by_party(self) -> bool:
+        """Drafts and returned reports are open to the party; submitted and approved ones
+        are locked."""
+        return self.workflow_state in (self.WorkflowState.DRAFT, self.WorkflowState.RETURNED)
 
 
 def evaluate_assignment_month(
@@ -681,7 +770,24 @@ class TargetValue(models.Model):
         return "—"
 
 
-evidence_storage = FileSystemStorage(location=settings.MEDIA_ROOT / "evidence", base_url=None)
+class EvidenceStorage(FileSystemStorage):
+    """Private storage under ``MEDIA_ROOT/evidence``, read from settings when first used
+    (so a deployment's MEDIA_ROOT, or a test's, applies). No URL: files are served only
+    by ``evidence_download`` after a permission check."""
+
+    def __init__(self) -> None:
+        super().__init__(base_url=None)
+
+    @cached_property
+    def base_location(self) -> str:
+        return str(Path(settings.MEDIA_ROOT) / "evidence")
+
+
+evidence_storage = EvidenceStorage()
+
+
+def get_evidence_storage() -> EvidenceStorage:
+    return evidence_storage
 
 
 def _evidence_path(instance: Evidence, filename: str) -> str:
@@ -703,7 +809,7 @@ class Evidence(models.Model):
         ProgressReport, verbose_name=_("月报"), on_delete=models.CASCADE, related_name="evidence"
     )
     kind = models.CharField(_("材料类型"), max_length=20, choices=Kind.choices)
-    file = models.FileField(_("文件"), storage=evidence_storage, upload_to=_evidence_path)
+    file = models.FileField(_("文件"), storage=get_evidence_storage, upload_to=_evidence_path)
     original_name = models.CharField(_("原文件名"), max_length=255)
     content_type = models.CharField(_("文件类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小(字节)"))
@@ -753,3 +859,91 @@ class ReportTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report}: {self.from_state} → {self.to_state}"
+
+
+class EvidenceRequirement(models.Model):
+    """A kind of evidence an item asks for before a report may say 已完成."""
+
+    item = models.ForeignKey(
+        Item,
+        verbose_name=_("任务"),
+        on_delete=models.CASCADE,
+        related_name="evidence_requirements",
+    )
+    kind = models.CharField(_("材料类型"), max_length=20, choices=Evidence.Kind.choices)
+
+    class Meta:
+        verbose_name = _("佐证材料要求")
+        verbose_name_plural = _("佐证材料要求")
+        ordering = ["item", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "kind"], name="evidence_requirement_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.number} · {self.get_kind_display()}"
+
+
+class DeadlineExtensionQuerySet(models.QuerySet["DeadlineExtension"]):
+    def granted(self) -> DeadlineExtensionQuerySet:
+        return self.filter(state=DeadlineExtension.State.GRANTED)
+
+    def pending(self) -> DeadlineExtensionQuerySet:
+        return self.filter(state=DeadlineExtension.State.PENDING)
+
+
+class DeadlineExtension(models.Model):
+    """A party's request to file a month's report later than the checklist's filing day;
+    the item's lead unit grants or refuses it. A granted one moves the deadline everywhere
+    lateness is judged (``Assignment.filing_deadline``)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        GRANTED = "granted", _("已批准")
+        REFUSED = "refused", _("未批准")
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("任务分派"), on_delete=models.CASCADE, related_name="extensions"
+    )
+    year = models.PositiveSmallIntegerField(_("年"))
+    month = models.PositiveSmallIntegerField(_("月"))
+    requested_deadline = models.DateField(_("申请延至"))
+    reason = models.TextField(_("理由"))
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_comment = models.TextField(_("审批意见"), blank=True)
+
+    objects = DeadlineExtensionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "year", "month"],
+                condition=Q(state="pending"),
+                name="extension_one_pending_per_assignment_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1) & Q(month__lte=12), name="extension_month_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} · {self.year}年{self.month}月 → {self.requested_deadline}"

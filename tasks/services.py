@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+import datetime
+import uuid
 from collections.abc import Mapping
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from communities import access
 from communities.models import Community, Unit
 
-from .models import Assignment, Checklist, Item, ItemLeadUnit, Pillar, Target
+from .evidence import evidence_content_type
+from .models import (
+    Assignment,
+    Checklist,
+    DeadlineExtension,
+    Evidence,
+    Item,
+    ItemLeadUnit,
+    Pillar,
+    ProgressReport,
+    ReportTransition,
+    Target,
+    TargetValue,
+)
 
 TARGET_FIELDS = (
     "title",
@@ -168,3 +190,334 @@ def assignment_set_communities(*, item: Item, communities: list[Community]) -> N
         for community in communities
         if community.pk not in existing
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Monthly progress: filing, review, extensions. Views, admin actions and jobs call these;
+# each checks that ``by`` may act (a second line behind the views' own checks) and runs in
+# one transaction. State changes are conditional updates on (state, version), so that a
+# double-clicked button or two people at once never apply a step twice.
+
+
+class ConcurrentEditError(Exception):
+    """The report changed since the user's form was built."""
+
+    message = "这份月报在您编辑期间已被他人修改或提交,请刷新页面查看最新内容后再操作。"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class ValueInput:
+    """The figures a form gives for one target (only the columns of its kind are read)."""
+
+    numerator: int | None = None
+    denominator: int | None = None
+    quantity: int | None = None
+    achieved_on: datetime.date | None = None
+    is_done: bool | None = None
+
+
+VALUE_COLUMNS = ("numerator", "denominator", "quantity", "achieved_on", "is_done")
+
+
+def _require(condition: bool, message: str = "您没有权限进行此操作。") -> None:
+    if not condition:
+        raise PermissionDenied(message)
+
+
+def _may_file(by: AbstractBaseUser, assignment: Assignment) -> bool:
+    return Assignment.objects.fileable_by(by).filter(pk=assignment.pk).exists()
+
+
+def _may_review(by: AbstractBaseUser, assignment: Assignment) -> bool:
+    return Assignment.objects.reviewable_by(by).filter(pk=assignment.pk).exists()
+
+
+def _check_month(checklist: Checklist, year: int, month: int) -> None:
+    today = timezone.localdate()
+    if (year, month) > (today.year, today.month):
+        raise ValidationError("不能填报未来的月份。")
+    if year != checklist.year:
+        raise ValidationError(f"{checklist.year}年度清单只能填报{checklist.year}年的月份。")
+    if checklist.status == Checklist.Status.ARCHIVED:
+        raise ValidationError("该年度清单已归档,只能查看。")
+    if checklist.status == Checklist.Status.DRAFT:
+        raise ValidationError("该年度清单还是草稿,尚未开始填报。")
+
+
+@transaction.atomic
+def progress_report_save(
+    *,
+    assignment: Assignment,
+    year: int,
+    month: int,
+    by: AbstractBaseUser,
+    status: str,
+    narrative: str,
+    values: Mapping[int, ValueInput],
+    version: int | None,
+) -> ProgressReport:
+    """Save the party's report for a month as it stands (a draft, or a returned report
+    being corrected). ``version`` is the version the user's form showed (None for a report
+    not created yet); if the report moved on since, nothing is saved and
+    ``ConcurrentEditError`` is raised."""
+    _require(_may_file(by, assignment))
+    _check_month(assignment.item.checklist, year, month)
+    if status == ProgressReport.Status.LAGGING and not narrative.strip():
+        raise ValidationError({"narrative": "进展滞后时,请在进展情况中说明原因和措施。"})
+
+    report = ProgressReport.objects.filter(assignment=assignment, year=year, month=month).first()
+    if report is None:
+        if version is not None:
+            raise ConcurrentEditError
+        try:
+            with transaction.atomic():
+                report = ProgressReport.objects.create(
+                    assignment=assignment,
+                    year=year,
+                    month=month,
+                    status=status,
+                    narrative=narrative,
+                )
+        except IntegrityError:
+            raise ConcurrentEditError from None  # created by someone else a moment ago
+    else:
+        if not report.is_editable_by_party():
+            raise ValidationError("这份月报已提交或已审核,不能再修改。")
+        updated = ProgressReport.objects.filter(
+            pk=report.pk, version=version, workflow_state=report.workflow_state
+        ).update(
+            status=status, narrative=narrative, version=F("version") + 1, updated_at=timezone.now()
+        )
+        if not updated:
+            raise ConcurrentEditError
+        report.refresh_from_db()
+
+    for target in assignment.targets():
+        given = values.get(target.pk, ValueInput())
+        TargetValue.objects.update_or_create(
+            report=report,
+            target=target,
+            defaults={column: getattr(given, column) for column in VALUE_COLUMNS},
+        )
+    return report
+
+
+def progress_report_missing_for_submission(*, report: ProgressReport) -> list[str]:
+    """What stops a report from being submitted, in words for the form: targets left
+    empty, a missing explanation, evidence the item requires before 已完成."""
+    problems = []
+    values = {value.target_id: value for value in report.values.all()}
+    for target in report.assignment.targets():
+        value = values.get(target.pk)
+        if value is None or not value.is_filled_for(target):
+            problems.append(f"指标“{target.title}”未填写")
+    if report.status == ProgressReport.Status.LAGGING and not report.narrative.strip():
+        problems.append("进展滞后时须说明原因")
+    if report.status == ProgressReport.Status.COMPLETED:
+        missing = report.missing_evidence_kinds()
+        if missing:
+            problems.append("标记为已完成前还需上传:" + "、".join(missing))
+    return problems
+
+
+def _transition(
+    *,
+    report: ProgressReport,
+    from_states: tuple[str, ...],
+    to_state: str,
+    by: AbstractBaseUser,
+    comment: str = "",
+    version: int | None = None,
+    **fields: Any,
+) -> ProgressReport:
+    """Move the report to ``to_state`` if it is still in one of ``from_states`` (and at
+    ``version`` when given), and record the step. Raises ConcurrentEditError otherwise."""
+    # The state as the database has it now, row locked, so the history records the true
+    # "from" even when the caller's object is stale.
+    current = (
+        ProgressReport.objects.select_for_update()
+        .values_list("workflow_state", flat=True)
+        .get(pk=report.pk)
+    )
+    rows = ProgressReport.objects.filter(pk=report.pk, workflow_state__in=from_states)
+    if version is not None:
+        rows = rows.filter(version=version)
+    if not rows.update(
+        workflow_state=to_state, version=F("version") + 1, updated_at=timezone.now(), **fields
+    ):
+        raise ConcurrentEditError
+    ReportTransition.objects.create(
+        report=report, from_state=current, to_state=to_state, by=by, comment=comment
+    )
+    report.refresh_from_db()
+    return report
+
+
+@transaction.atomic
+def progress_report_submit(
+    *, report: ProgressReport, by: AbstractBaseUser, version: int | None = None
+) -> ProgressReport:
+    """Hand a draft or corrected report to the lead unit for review."""
+    _require(_may_file(by, report.assignment))
+    problems = progress_report_missing_for_submission(report=report)
+    if problems:
+        raise ValidationError(problems)
+    now = timezone.now()
+    state = ProgressReport.WorkflowState
+    return _transition(
+        report=report,
+        from_states=(state.DRAFT, state.RETURNED),
+        to_state=state.SUBMITTED,
+        by=by,
+        version=version,
+        submitted_at=now,
+        submitted_by=by,
+        first_submitted_at=Coalesce(F("first_submitted_at"), Value(now)),
+    )
+
+
+@transaction.atomic
+def progress_report_approve(
+    *, report: ProgressReport, by: AbstractBaseUser, comment: str = ""
+) -> ProgressReport:
+    """The lead unit accepts a submitted report; it is locked from then on."""
+    _require(_may_review(by, report.assignment), "只有该任务的牵头单位可以审核。")
+    state = ProgressReport.WorkflowState
+    return _transition(
+        report=report,
+        from_states=(state.SUBMITTED,),
+        to_state=state.APPROVED,
+        by=by,
+        comment=comment,
+        reviewed_at=timezone.now(),
+        reviewed_by=by,
+        review_comment=comment,
+    )
+
+
+@transaction.atomic
+def progress_report_return(
+    *, report: ProgressReport, by: AbstractBaseUser, comment: str
+) -> ProgressReport:
+    """The lead unit sends a submitted report back with what to fix."""
+    _require(_may_review(by, report.assignment), "只有该任务的牵头单位可以退回。")
+    if not comment.strip():
+        raise ValidationError({"comment": "退回时请写明需要修改的内容。"})
+    state = ProgressReport.WorkflowState
+    return _transition(
+        report=report,
+        from_states=(state.SUBMITTED,),
+        to_state=state.RETURNED,
+        by=by,
+        comment=comment,
+        reviewed_at=timezone.now(),
+        reviewed_by=by,
+        review_comment=comment,
+    )
+
+
+@transaction.atomic
+def progress_report_reopen(
+    *, report: ProgressReport, by: AbstractBaseUser, reason: str
+) -> ProgressReport:
+    """The street admin reopens an approved report (it goes back to the party as
+    returned, with the reason as the comment)."""
+    _require(access.may_reopen_reports(by), "只有街道管理员可以重新打开已审核的月报。")
+    if not reason.strip():
+        raise ValidationError({"reason": "请写明重新打开的理由。"})
+    state = ProgressReport.WorkflowState
+    return _transition(
+        report=report,
+        from_states=(state.APPROVED,),
+        to_state=state.RETURNED,
+        by=by,
+        comment=reason,
+        review_comment=reason,
+    )
+
+
+@transaction.atomic
+def extension_request(
+    *,
+    assignment: Assignment,
+    year: int,
+    month: int,
+    requested_deadline: datetime.date,
+    reason: str,
+    by: AbstractBaseUser,
+) -> DeadlineExtension:
+    """A party asks to file a month's report later than the filing day."""
+    _require(_may_file(by, assignment))
+    _check_month(assignment.item.checklist, year, month)
+    if not reason.strip():
+        raise ValidationError({"reason": "请写明申请延期的理由。"})
+    if requested_deadline <= assignment.filing_deadline(year, month):
+        raise ValidationError({"requested_deadline": "申请的日期须晚于现在的截止日期。"})
+    if (
+        DeadlineExtension.objects.pending()
+        .filter(assignment=assignment, year=year, month=month)
+        .exists()
+    ):
+        raise ValidationError("该月已有一份待审批的延期申请。")
+    return DeadlineExtension.objects.create(
+        assignment=assignment,
+        year=year,
+        month=month,
+        requested_deadline=requested_deadline,
+        reason=reason,
+        requested_by=by,
+    )
+
+
+@transaction.atomic
+def extension_decide(
+    *, extension: DeadlineExtension, by: AbstractBaseUser, grant: bool, comment: str = ""
+) -> DeadlineExtension:
+    """The lead unit grants or refuses a pending extension (once)."""
+    _require(_may_review(by, extension.assignment), "只有该任务的牵头单位可以审批延期。")
+    state = DeadlineExtension.State
+    new_state = state.GRANTED if grant else state.REFUSED
+    if not DeadlineExtension.objects.filter(pk=extension.pk, state=state.PENDING).update(
+        state=new_state, decided_by=by, decided_at=timezone.now(), decision_comment=comment
+    ):
+        raise ValidationError("这份延期申请已经审批过了。")
+    extension.refresh_from_db()
+    return extension
+
+
+@transaction.atomic
+def evidence_add(
+    *, report: ProgressReport, upload: UploadedFile, kind: str, by: AbstractBaseUser
+) -> Evidence:
+    """Attach a file to a report the party may still edit. The type is read from the
+    bytes (``tasks.evidence``); the file is stored privately under a random name."""
+    _require(_may_file(by, report.assignment))
+    if not report.is_editable_by_party():
+        raise ValidationError("这份月报已提交或已审核,不能再添加材料。")
+    content_type = evidence_content_type(upload)
+    original_name = PurePath(upload.name or "file").name
+    upload.name = f"{uuid.uuid4().hex}{PurePath(original_name).suffix.lower()}"
+    return Evidence.objects.create(
+        report=report,
+        kind=kind,
+        file=upload,
+        original_name=original_name[:255],
+        content_type=content_type,
+        size=upload.size or 0,
+        uploaded_by=by,
+    )
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, by: AbstractBaseUser) -> None:
+    """Take a file off a report the party may still edit; the stored file goes too."""
+    report = evidence.report
+    _require(_may_file(by, report.assignment))
+    if not report.is_editable_by_party():
+        raise ValidationError("这份月报已提交或已审核,不能再删除材料。")
+    stored = evidence.file
+    evidence.delete()
+    transaction.on_commit(lambda: stored.storage.delete(stored.name))

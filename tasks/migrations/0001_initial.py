@@ -138,7 +138,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('minutes', '会议记录'), ('photo', '照片'), ('sign_in_sheet', '签到表'), ('document', '其他材料')], max_length=20, verbose_name='材料类型')),
-                ('file', models.FileField(storage=django.core.files.storage.FileSystemStorage(base_url=None, location=pathlib.PurePosixPath('/work/main/var/media/evidence')), upload_to=tasks.models._evidence_path, verbose_name='文件')),
+                ('file', models.FileField(storage=tasks.models.get_evidence_storage, upload_to=tasks.models._evidence_path, verbose_name='文件')),
                 ('original_name', models.CharField(max_length=255, verbose_name='原文件名')),
                 ('content_type', models.CharField(max_length=100, verbose_name='文件类型')),
                 ('size', models.PositiveIntegerField(verbose_name='大小(字节)')),
