@@ -1,10 +1,31 @@
+"""The checklist overview and the filing side: the monthly workspace (本月填报) of a
+community or unit, extension requests, and evidence files."""
+
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext as _
+import datetime
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
 
-from .models import Checklist, Item
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import ExtensionRequestForm, ReportForm
+from .models import Assignment, Checklist, Evidence, ProgressReport
+from .selectors import workspace_assignments
+
+logger = logging.getLogger(__name__)
 
 
 def _checklist_for(request: HttpRequest) -> Checklist:
@@ -45,9 +66,280 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(Item.objects.with_details(), pk=pk)
-    assignments = item.assignments.select_related("community", "unit").order_by(
-        "is_street_level", "community__order", "unit__order"
+def filing_month(request: HttpRequest) -> tuple[int, int]:
+    """``?year=&month=``, or the month being filed now (the previous month)."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", ""))
+        month = int(request.GET.get("month", ""))
+    except ValueError:
+        last = today.replace(day=1) - datetime.timedelta(days=1)
+        return last.year, last.month
+    if not 1 <= month <= 12:
+        raise Http404(_("月份应在 1 到 12 之间"))
+    return year, month
+
+
+def _month_reports(
+    assignments: list[Assignment], year: int, month: int, *, with_evidence: bool = True
+) -> dict[int, ProgressReport]:
+    """The month's reports by assignment, with their values (and evidence files, which
+    last month's reports, read only to prefill the form, do not need)."""
+    reports = ProgressReport.objects.filter(
+        assignment__in=assignments, year=year, month=month
+    ).prefetch_related("values")
+    if with_evidence:
+        reports = reports.prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at"))
+        )
+    by_pk = {assignment.pk: assignment for assignment in assignments}
+    month_reports = {}
+    for report in reports:
+        # The prefetched assignment, so that judging a report (its targets, its deadline)
+        # costs no query per row.
+        report.assignment = by_pk[report.assignment_id]
+        month_reports[report.assignment_id] = report
+    return month_reports
+
+
+def workspace(request: HttpRequest) -> HttpResponse:
+    """本月填报: every assignment of the user's community or unit for one month, in one
+    form that saves a draft or submits all. A rejected form keeps what was typed; nothing
+    is saved unless everything is valid."""
+    year, month = filing_month(request)
+    today = timezone.localdate()
+    checklist = Checklist.objects.filter(year=year).first()
+    assignments = workspace_assignments(request.user, year=year) if checklist else []
+    if not assignments and not Assignment.objects.fileable_by(request.user).exists():
+        raise PermissionDenied(_("您不负责填报任何任务。"))
+    future = (year, month) > (today.year, today.month)
+    reports = _month_reports(assignments, year, month)
+    previous = {}
+    if month > 1:
+        previous = _month_reports(assignments, year, month - 1, with_evidence=False)
+
+    editable = [
+        a for a in assignments if a.pk not in reports or reports[a.pk].is_editable_by_party()
+    ]
+    if future or (checklist and checklist.status == Checklist.Status.ARCHIVED):
+        editable = []
+    submitting = request.method == "POST" and "submit" in request.POST
+
+    def build(assignment: Assignment, data: bool) -> ReportForm:
+        return ReportForm(
+            request.POST if data else None,
+            request.FILES if data else None,
+            assignment=assignment,
+            report=reports.get(assignment.pk),
+            previous=previous.get(assignment.pk),
+            submitting=submitting,
+        )
+
+    status = 200
+    if request.method == "POST":
+        if future:
+            messages.error(request, _("不能填报未来的月份。"))
+            return redirect(f"{reverse('workspace')}?year={year}&month={month}")
+        if not editable:
+            messages.info(request, _("本月没有可以修改的月报(可能已经全部提交)。"))
+            return redirect(f"{reverse('workspace')}?year={year}&month={month}")
+        forms = {a.pk: build(a, data=True) for a in editable}
+        # Every form is validated, so that the page shows all that needs fixing at once.
+        if all([form.is_valid() for form in forms.values()]):
+            saved = _save_forms(request, forms.values(), year=year, month=month)
+            if saved is not None:
+                if submitting:
+                    messages.success(
+                        request, _("已提交 %(n)s 份月报,等待牵头单位审核。") % {"n": saved}
+                    )
+                else:
+                    messages.success(request, _("草稿已保存(%(n)s 份有改动)。") % {"n": saved})
+                return redirect(f"{reverse('workspace')}?year={year}&month={month}")
+        else:
+            invalid = sum(1 for form in forms.values() if form.errors)
+            messages.error(
+                request,
+                _("有 %(n)s 项任务的填写需要修改,请查看标红的提示。什么都还没有保存。")
+                % {"n": invalid},
+            )
+        status = 400
+    else:
+        forms = {a.pk: build(a, data=False) for a in editable}
+
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for assignment in assignments:
+        report = reports.get(assignment.pk)
+        groups[str(assignment.party)].append(
+            {
+                "assignment": assignment,
+                "report": report,
+                "form": forms.get(assignment.pk),
+                "evaluations": report.evaluate() if report and assignment.pk not in forms else [],
+                "deadline": assignment.filing_deadline(year, month),
+                "extensions": [
+                    e for e in assignment.extensions.all() if (e.year, e.month) == (year, month)
+                ],
+            }
+        )
+    return render(
+        request,
+        "tasks/workspace.html",
+        {
+            "year": year,
+            "month": month,
+            "checklist": checklist,
+            "groups": dict(groups),
+            "editable_count": len(forms),
+            "future": future,
+            "months": range(1, 13),
+            "today": today,
+            "extension_form": ExtensionRequestForm(
+                assignments=editable or assignments, initial={"year": year, "month": month}
+            ),
+        },
+        status=status,
     )
-    return render(request, "tasks/item_detail.html", {"item": item, "assignments": assignments})
+
+
+def _save_forms(
+    request: HttpRequest, forms: Iterable[ReportForm], *, year: int, month: int
+) -> int | None:
+    """Save (and with ``submit``, submit) every form in one transaction. Returns how many
+    reports were written, or None after attaching the error to its form."""
+    submitting = "submit" in request.POST
+    saved = 0
+    current: ReportForm | None = None
+    stored: list[Evidence] = []
+    committed = False
+    try:
+        with transaction.atomic():
+            for current in forms:
+                uploads = current.cleaned_data["evidence_files"]
+                if not (submitting or current.has_changed() or uploads):
+                    continue
+                report = services.progress_report_save(
+                    assignment=current.assignment,
+                    year=year,
+                    month=month,
+                    by=request.user,
+                    status=current.cleaned_data["status"],
+                    narrative=current.cleaned_data["narrative"],
+                    values=current.value_inputs(),
+                    version=current.cleaned_data["version"],
+                )
+                for upload in uploads:
+                    stored.append(
+                        services.evidence_add(
+                            report=report,
+                            upload=upload,
+                            kind=current.cleaned_data["evidence_kind"],
+                            by=request.user,
+                        )
+                    )
+                if submitting:
+                    services.progress_report_submit(report=report, by=request.user)
+                saved += 1
+        committed = True
+    except services.ConcurrentEditError as error:
+        assert current is not None  # noqa: S101
+        current.add_error(None, str(error))
+        messages.error(request, str(error))
+        return None
+    except ValidationError as error:
+        assert current is not None  # noqa: S101
+        current.add_error(None, error.messages)
+        messages.error(request, _("有任务不能保存,请查看标红的提示。什么都还没有保存。"))
+        return None
+    finally:
+        if not committed:
+            # The rollback took the Evidence rows back, not the files already written.
+            for evidence in stored:
+                evidence.file.storage.delete(evidence.file.name)
+    return saved
+
+
+@require_POST
+def extension_request(request: HttpRequest) -> HttpResponse:
+    """A party asks its lead unit for a later filing deadline for one month."""
+    assignments = Assignment.objects.fileable_by(request.user).select_related(
+        "item__checklist", "community", "unit"
+    )
+    form = ExtensionRequestForm(request.POST, assignments=assignments)
+    back = reverse("workspace")
+    year_given, month_given = request.POST.get("year", ""), request.POST.get("month", "")
+    if year_given.isdigit() and month_given.isdigit():
+        back = f"{back}?year={int(year_given)}&month={int(month_given)}"  # the month asked about
+    if form.is_valid():
+        year, month = form.cleaned_data["year"], form.cleaned_data["month"]
+        try:
+            services.extension_request(
+                assignment=form.cleaned_data["assignment"],
+                year=year,
+                month=month,
+                requested_deadline=form.cleaned_data["requested_deadline"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, _("延期申请未提交:") + " ".join(error.messages))
+        else:
+            messages.success(request, _("延期申请已提交,等待牵头单位审批。"))
+    else:
+        messages.error(
+            request,
+            _("延期申请未提交:")
+            + " ".join(str(e) for errors in form.errors.values() for e in errors),
+        )
+    return redirect(f"{back}#extension")
+
+
+def _evidence_for_user(request: HttpRequest, pk: int) -> Evidence:
+    """The evidence file if the user may see its report; 404 otherwise."""
+    evidence = (
+        Evidence.objects.filter(report__in=ProgressReport.objects.visible_to(request.user))
+        .select_related("report__assignment")
+        .filter(pk=pk)
+        .first()
+    )
+    if evidence is None:
+        raise Http404(_("没有找到这份材料,或您无权查看。"))
+    return evidence
+
+
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Serve an evidence file to users who may see its report, with the content type read
+    from its bytes at upload; images and PDF open inline, the rest download."""
+    evidence = _evidence_for_user(request, pk)
+    inline = (
+        evidence.content_type.startswith("image/") or evidence.content_type == "application/pdf"
+    )
+    try:
+        stored = evidence.file.open("rb")
+    except FileNotFoundError:
+        logger.error("Evidence %s: its file %s is missing", evidence.pk, evidence.file.name)
+        raise Http404(_("这份材料的文件已丢失,请联系街道管理员。")) from None
+    response = FileResponse(
+        stored,
+        as_attachment=not inline,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _evidence_for_user(request, pk)
+    report = evidence.report
+    try:
+        services.evidence_remove(evidence=evidence, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已删除材料“%(name)s”。") % {"name": evidence.original_name})
+    return redirect(f"{reverse('workspace')}?year={report.year}&month={report.month}")
