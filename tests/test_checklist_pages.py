@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.test import Client
 
-from tasks.models import Checklist
+from communities.models import Unit
+from tasks.models import Checklist, Item, ItemLeadUnit, Target
 
 
 def test_an_anonymous_visitor_is_sent_to_the_chinese_login_page(client: Client, db: None) -> None:
@@ -34,10 +35,20 @@ def test_the_home_page_needs_the_same_queries_for_any_number_of_items(
     client: Client, world: Checklist, django_user_model: type[User], django_assert_num_queries
 ) -> None:
     client.force_login(django_user_model.objects.create_user("viewer"))
-    # session, user, header roles + places, checklist, items, lead units, targets,
-    # responsible units, pillars, years
-    with django_assert_num_queries(11):
+    # session, user, checklist, items, lead units, targets, responsible units, pillars,
+    # years, header memberships + roles, and the idle-timeout session renewal (savepoint,
+    # update, release)
+    with django_assert_num_queries(14):
         assert client.get("/").status_code == 200
+
+    pillar = world.pillars.get(number=4)
+    unit = Unit.objects.get(name="房管所")
+    for number in range(41, 46):
+        item = Item.objects.create(checklist=world, pillar=pillar, number=number, text="新增任务")
+        ItemLeadUnit.objects.create(item=item, unit=unit, order=1)
+        Target.objects.create(item=item, kind=Target.Kind.MILESTONE, title="完成")
+    with django_assert_num_queries(14):
+        assert client.get("/").content.decode().count('class="item-number"') == 45
 
 
 def test_an_item_page_shows_targets_and_parties(
@@ -59,3 +70,10 @@ def test_an_unknown_year_is_not_found(
     assert client.get("/?year=1999").status_code == 404
     assert client.get("/?year=abc").status_code == 404
 
+
+def test_the_interface_switches_to_english(client: Client, world: Checklist) -> None:
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    page = client.get("/accounts/login/").content.decode()
+    assert 'lang="en"' in page
+    assert "Log in" in page

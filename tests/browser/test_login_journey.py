@@ -1,0 +1,105 @@
+"""A street worker signs in and sees the year's checklist: the journey that proves the
+browser setup, and that the portal loads nothing from outside its own server."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import ConsoleMessage, Error, Page, Request, expect
+from pytest_django.live_server_helper import LiveServer
+
+from tasks.models import Checklist
+
+from .conftest import Screenshot
+
+# The live server answers from another thread: the test's rows must be committed to be seen.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@dataclass
+class PageEvents:
+    """What a page said on its console and which addresses it asked for."""
+
+    errors: list[str] = field(default_factory=list)
+    requested: list[str] = field(default_factory=list)
+
+    def requests_elsewhere_than(self, origin: str) -> list[str]:
+        here = urlsplit(origin).netloc
+        return [
+            url
+            for url in self.requested
+            if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != here
+        ]
+
+
+def _watch(page: Page) -> PageEvents:
+    events = PageEvents()
+
+    def on_console(message: ConsoleMessage) -> None:
+        url = message.location.get("url", "")
+        if message.type == "error":
+            events.errors.append(f"{message.text} ({url})")
+
+    def on_page_error(error: Error) -> None:
+        events.errors.append(f"{error.name}: {error.message}")
+
+    def on_request(request: Request) -> None:
+        events.requested.append(request.url)
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+    page.on("request", on_request)
+    return events
+
+
+@pytest.fixture
+def worker(django_user_model: type[User]) -> tuple[User, str]:
+    password = secrets.token_urlsafe(18)
+    user = django_user_model.objects.create_user("wangfang", password=password, first_name="王芳")
+    return user, password
+
+
+def test_a_worker_signs_in_and_sees_the_year_s_checklist(
+    live_server: LiveServer,
+    checklist_2017: Checklist,
+    worker: tuple[User, str],
+    page: Page,
+    phone_page: Page,
+    screenshot: Screenshot,
+) -> None:
+    user, password = worker
+    events = _watch(page)
+
+    page.goto(live_server.url + "/")
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+    screenshot(page, "login")
+
+    page.get_by_label("用户名").fill(user.username)
+    page.get_by_label("密码").fill(password)
+    screenshot(page, "login-filled")
+    page.get_by_role("button", name="登录").click()
+
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.get_by_role("heading", name="宜居·共建")).to_be_visible()
+    expect(page.locator("header .who")).to_contain_text("王芳")
+    screenshot(page, "home")
+
+    assert events.errors == []
+    assert events.requests_elsewhere_than(live_server.url) == []
+
+    # The same page on a phone, signed in with the session the desktop login made.
+    phone_events = _watch(phone_page)
+    phone_page.context.add_cookies(page.context.cookies())
+    phone_page.goto(live_server.url + "/")
+    expect(phone_page.get_by_role("heading", name="宜居·共建")).to_be_visible()
+    screenshot(phone_page, "home-phone")
+
+    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert phone_events.errors == []
+    assert phone_events.requests_elsewhere_than(live_server.url) == []

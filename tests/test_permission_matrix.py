@@ -1,0 +1,339 @@
+"""Every page × every role × own or another's object: a user sees and changes only what their
+role and their community or unit allow.
+
+The rule: an object the user may not see answers 404 (nobody learns that another
+community's report exists); a page or action the user's role does not allow on an object
+they may see answers 403; an anonymous visitor is sent to the login page. Never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from communities.models import Community, Unit
+from tasks.models import Checklist, DeadlineExtension, Evidence, ProgressReport, TargetValue
+from tasks.services import (
+    ValueInput,
+    evidence_add,
+    extension_request,
+    progress_report_approve,
+    progress_report_save,
+    progress_report_submit,
+)
+
+from .conftest import assignment_of
+
+ROLES = ("anonymous", "own", "other", "reviewer", "other_lead", "street_admin", "leader")
+
+# Anonymous visitors always go to the login page; the expectations below are for the rest.
+LOGIN = "login"
+
+
+@dataclass
+class Objects:
+    submitted: ProgressReport  # item 8 (led by 房管所), community one, submitted
+    draft: ProgressReport  # item 1 (led by 社区党建办), community one, draft
+    approved: ProgressReport  # item 7 (led by 房管所), community one, approved
+    evidence: Evidence  # on the submitted report
+    draft_evidence: Evidence  # on the draft report
+    extension: DeadlineExtension  # pending, item 8, community one
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def _file(world: Checklist, item: int, community: Community, by: User) -> ProgressReport:
+    assignment = assignment_of(world, item, community)
+    values = {
+        target.pk: ValueInput(numerator=1, denominator=2, quantity=1, is_done=True)
+        for target in assignment.targets()
+    }
+    return progress_report_save(
+        assignment=assignment,
+        year=2017,
+        month=7,
+        by=by,
+        status=ProgressReport.Status.IN_PROGRESS,
+        narrative="七月进展",
+        values=values,
+        version=None,
+    )
+
+
+@pytest.fixture
+def objects(
+    world: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    housing_staff: User,
+    august_3rd_2017: object,
+) -> Objects:
+    submitted = _file(world, 8, community_one, community_one_staff)
+    evidence = evidence_add(
+        report=submitted,
+        upload=SimpleUploadedFile("photo.png", PNG),
+        kind=Evidence.Kind.PHOTO,
+        by=community_one_staff,
+    )
+    submitted = progress_report_submit(report=submitted, by=community_one_staff)
+    draft = _file(world, 1, community_one, community_one_staff)
+    draft_evidence = evidence_add(
+        report=draft,
+        upload=SimpleUploadedFile("photo.png", PNG),
+        kind=Evidence.Kind.PHOTO,
+        by=community_one_staff,
+    )
+    approved = _file(world, 7, community_one, community_one_staff)
+    approved = progress_report_submit(report=approved, by=community_one_staff)
+    approved = progress_report_approve(report=approved, by=housing_staff)
+    extension = extension_request(
+        assignment=submitted.assignment,
+        year=2017,
+        month=8,
+        requested_deadline=datetime.date(2017, 9, 15),
+        reason="台风影响",
+        by=community_one_staff,
+    )
+    return Objects(submitted, draft, approved, evidence, draft_evidence, extension)
+
+
+@pytest.fixture
+def people(
+    community_one_staff: User,
+    community_two_staff: User,
+    housing_staff: User,
+    party_building_staff: User,
+    street_admin: User,
+    leader: User,
+) -> dict[str, User | None]:
+    return {
+        "anonymous": None,
+        "own": community_one_staff,  # files for community one
+        "other": community_two_staff,  # another community
+        "reviewer": housing_staff,  # leads items 7 and 8
+        "other_lead": party_building_staff,  # leads item 1, not 7 or 8
+        "street_admin": street_admin,
+        "leader": leader,
+    }
+
+
+# (name, method, url(objects), data, expected status per role; "ok" is 200 for GET and a
+# redirect for a successful POST)
+def _pages() -> list[tuple[str, str, object, dict[str, str], dict[str, object]]]:
+    everyone = dict.fromkeys(ROLES[1:], 200)
+    return [
+        ("home", "get", lambda o: "/", {}, everyone),
+        ("item", "get", lambda o: f"/items/{o.submitted.assignment.item_id}/", {}, everyone),
+        (
+            "workspace",
+            "get",
+            lambda o: "/workspace/?year=2017&month=7",
+            {},
+            # units file too (房管所 item 15, every unit item 30); leadership files nothing
+            {**everyone, "leader": 403},
+        ),
+        (
+            "review queue",
+            "get",
+            lambda o: "/review/",
+            {},
+            {**everyone, "own": 403, "other": 403},
+        ),
+        (
+            "submitted report",
+            "get",
+            lambda o: f"/reports/{o.submitted.pk}/",
+            {},
+            {**everyone, "other": 404, "other_lead": 404},
+        ),
+        (
+            "draft report",
+            "get",
+            lambda o: f"/reports/{o.draft.pk}/",
+            {},
+            # a draft is the community's own: lead units do not see it yet
+            {**everyone, "other": 404, "reviewer": 404, "other_lead": 404},
+        ),
+        (
+            "evidence file",
+            "get",
+            lambda o: f"/evidence/{o.evidence.pk}/",
+            {},
+            {**everyone, "other": 404, "other_lead": 404},
+        ),
+        (
+            "draft evidence file",
+            "get",
+            lambda o: f"/evidence/{o.draft_evidence.pk}/",
+            {},
+            {**everyone, "other": 404, "reviewer": 404, "other_lead": 404},
+        ),
+        (
+            "approve",
+            "post",
+            lambda o: f"/reports/{o.submitted.pk}/approve/",
+            {"comment": ""},
+            {
+                "own": 403,
+                "other": 404,
+                "reviewer": "ok",
+                "other_lead": 404,
+                "street_admin": 403,
+                "leader": 403,
+            },
+        ),
+        (
+            "return",
+            "post",
+            lambda o: f"/reports/{o.submitted.pk}/return/",
+            {"comment": "请补充照片"},
+            {
+                "own": 403,
+                "other": 404,
+                "reviewer": "ok",
+                "other_lead": 404,
+                "street_admin": 403,
+                "leader": 403,
+            },
+        ),
+        (
+            "reopen",
+            "post",
+            lambda o: f"/reports/{o.approved.pk}/reopen/",
+            {"reason": "数据有误"},
+            {
+                "own": 403,
+                "other": 404,
+                "reviewer": 403,
+                "other_lead": 404,
+                "street_admin": "ok",
+                "leader": 403,
+            },
+        ),
+        (
+            "decide extension",
+            "post",
+            lambda o: f"/extensions/{o.extension.pk}/decide/",
+            {"grant": "1", "comment": ""},
+            {
+                "own": 403,
+                "other": 404,
+                "reviewer": "ok",
+                "other_lead": 404,
+                "street_admin": 403,
+                "leader": 403,
+            },
+        ),
+        (
+            "delete draft evidence",
+            "post",
+            lambda o: f"/evidence/{o.draft_evidence.pk}/delete/",
+            {},
+            {
+                "own": "ok",
+                "other": 404,
+                "reviewer": 404,
+                "other_lead": 404,
+                "street_admin": 403,
+                "leader": 403,
+            },
+        ),
+        (
+            "request extension",
+            "post",
+            lambda o: "/workspace/extension/",
+            {},  # filled in the test: community one's assignment
+            {**dict.fromkeys(ROLES[1:], "refused"), "own": "ok"},
+        ),
+    ]
+
+
+PAGES = _pages()
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", PAGES, ids=[page[0] for page in PAGES])
+def test_each_role_reaches_only_what_it_may(
+    client: Client,
+    objects: Objects,
+    people: dict[str, User | None],
+    page: tuple[str, str, object, dict[str, str], dict[str, object]],
+    role: str,
+) -> None:
+    name, method, url_of, data, expected_by_role = page
+    user = people[role]
+    if user is not None:
+        client.force_login(user)
+    url = url_of(objects)  # type: ignore[operator]
+    if name == "request extension":
+        data = {
+            "assignment": str(objects.draft.assignment_id),
+            "requested_deadline": "2017-09-20",
+            "reason": "人手不足",
+            "year": "2017",
+            "month": "8",
+        }
+    before = _state(objects)
+    response = getattr(client, method)(url, data)
+
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+        assert _state(objects) == before
+        return
+    expected = expected_by_role[role]
+    if name == "request extension":
+        # The form only offers the user's own assignments: another's is refused, nothing made.
+        created = DeadlineExtension.objects.filter(
+            assignment=objects.draft.assignment, month=8
+        ).exists()
+        assert response.status_code == 302
+        assert created == (expected == "ok")
+        return
+    if expected == "ok":
+        assert response.status_code == (200 if method == "get" else 302), response.content[:500]
+        if method == "post":
+            assert _state(objects) != before, "the permitted action changed nothing"
+    else:
+        assert response.status_code == expected, response.content[:300]
+        if method == "post":
+            assert _state(objects) == before, "a refused action changed something"
+
+
+def _state(objects: Objects) -> tuple[object, ...]:
+    """What a POST could change: report states, evidence, the extension."""
+    reports = tuple(
+        ProgressReport.objects.filter(
+            pk__in=[objects.submitted.pk, objects.draft.pk, objects.approved.pk]
+        )
+        .order_by("pk")
+        .values_list("workflow_state", "version")
+    )
+    return (
+        reports,
+        Evidence.objects.count(),
+        tuple(DeadlineExtension.objects.order_by("pk").values_list("state", flat=True)),
+        TargetValue.objects.count(),
+    )
+
+
+def test_a_unit_member_files_only_for_its_unit(
+    client: Client, objects: Objects, housing_staff: User, world: Checklist
+) -> None:
+    client.force_login(housing_staff)
+    response = client.get("/workspace/?year=2017&month=7")
+    parties = set(response.context["groups"])
+    assert parties == {"房管所"}
+    items = {row["assignment"].item.number for row in response.context["groups"]["房管所"]}
+    assert items == {15, 30}  # named unit of item 15, joint-meeting member for item 30
+    assert Unit.objects.get(name="房管所").assignments.count() == 2

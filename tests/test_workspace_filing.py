@@ -1,0 +1,639 @@
+"""本月填报: a community files the month's progress of every item assigned to it, on one
+page that saves drafts or submits everything at once, and refuses a page with any mistake
+without saving any of it."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from pytest_django.fixtures import Settings
+
+from communities.models import Community
+from tasks.forms import ReportForm
+from tasks.models import (
+    Assignment,
+    Checklist,
+    EvidenceRequirement,
+    Item,
+    ProgressReport,
+    ReportTransition,
+    Target,
+    TargetValue,
+)
+from tasks.services import (
+    ValueInput,
+    assignments_generate,
+    extension_request,
+    progress_report_approve,
+    progress_report_return,
+    progress_report_save,
+    progress_report_submit,
+)
+from tests.conftest import SHANGHAI, assignment_of
+
+JULY = "/workspace/?year=2017&month=7"
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+# Helpers shared by the filing tests (test_evidence_files, test_report_concurrency and
+# test_extension_request import them from here).
+
+
+@pytest.fixture
+def evidence_root(settings: Settings, tmp_path: Path) -> Iterator[Path]:
+    """Evidence files go under a temporary MEDIA_ROOT, never var/ (the evidence storage
+    reads MEDIA_ROOT when used and forgets it when the setting changes)."""
+    settings.MEDIA_ROOT = tmp_path
+    yield tmp_path / "evidence"
+
+
+def stored_files(root: Path) -> list[Path]:
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+def time_travel(year: int, month: int, day: int) -> time_machine.travel:
+    """10:00 in Shanghai on that day, for filing another month inside a test."""
+    moment = datetime.datetime(year, month, day, 10, 0, tzinfo=SHANGHAI)
+    return time_machine.travel(moment, tick=False)
+
+
+def page_forms(response: Any) -> list[ReportForm]:
+    """The report forms on a workspace page, in page order."""
+    return [
+        row["form"]
+        for rows in response.context["groups"].values()
+        for row in rows
+        if row["form"] is not None
+    ]
+
+
+def form_data(response: Any, action: str = "save") -> dict[str, Any]:
+    """What the browser posts when the user presses ``action`` ("save" or "submit")
+    without touching anything on the page."""
+    data: dict[str, Any] = {action: "1"}
+    for form in page_forms(response):
+        for name in form.fields:
+            if name == "evidence_files":
+                continue
+            value = form[name].value()
+            if isinstance(value, datetime.date):
+                value = value.isoformat()
+            data[form.add_prefix(name)] = "" if value is None else str(value)
+    return data
+
+
+def field(assignment: Assignment, target: Target, column: str) -> str:
+    """The name of a target's input on the page, e.g. ``a12-t34_numerator``."""
+    return f"a{assignment.pk}-t{target.pk}_{column}"
+
+
+# What a party that has done its work types for each kind of target.
+TYPED = {
+    Target.Kind.RATE: {"numerator": "8", "denominator": "10"},
+    Target.Kind.COUNT: {"quantity": "5"},
+    Target.Kind.FREQUENCY: {"quantity": "4"},
+    Target.Kind.ZERO_GROWTH: {"quantity": "0"},
+    Target.Kind.DEADLINE: {"achieved_on": "2017-06-28"},
+    Target.Kind.MILESTONE: {"is_done": "yes"},
+}
+
+
+def fill_every_target(response: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Type a figure into every target input of the page and mark each item 推进中."""
+    for form in page_forms(response):
+        data[form.add_prefix("status")] = ProgressReport.Status.IN_PROGRESS
+        for target, _fields in form.target_fields():
+            for column, value in TYPED[Target.Kind(target.kind)].items():
+                data[field(form.assignment, target, column)] = value
+    return data
+
+
+def complete_values(assignment: Assignment) -> dict[int, ValueInput]:
+    """The same figures as ``TYPED``, for filing through the services."""
+    values = {}
+    for target in assignment.targets():
+        typed = TYPED[Target.Kind(target.kind)]
+        values[target.pk] = ValueInput(
+            numerator=int(typed["numerator"]) if "numerator" in typed else None,
+            denominator=int(typed["denominator"]) if "denominator" in typed else None,
+            quantity=int(typed["quantity"]) if "quantity" in typed else None,
+            achieved_on=datetime.date.fromisoformat(typed["achieved_on"])
+            if "achieved_on" in typed
+            else None,
+            is_done=True if "is_done" in typed else None,
+        )
+    return values
+
+
+def file_report(
+    assignment: Assignment,
+    by: User,
+    *,
+    month: int = 7,
+    submit: bool = False,
+    narrative: str = "",
+) -> ProgressReport:
+    """File a month's report with every target filled, through the services."""
+    existing = ProgressReport.objects.filter(assignment=assignment, year=2017, month=month)
+    report = progress_report_save(
+        assignment=assignment,
+        year=2017,
+        month=month,
+        by=by,
+        status=ProgressReport.Status.IN_PROGRESS,
+        narrative=narrative,
+        values=complete_values(assignment),
+        version=existing.get().version if existing.exists() else None,
+    )
+    if submit:
+        report = progress_report_submit(report=report, by=by)
+    return report
+
+
+def input_tag(page: str, name: str) -> str:
+    """The HTML of the input or select named ``name`` (empty when there is none)."""
+    match = re.search(rf'<(?:input|select)[^>]*name="{re.escape(name)}"[^>]*>', page)
+    return match.group(0) if match else ""
+
+
+def has_inputs_for(page: str, assignment: Assignment) -> bool:
+    return f'name="a{assignment.pk}-' in page
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def test_the_page_lists_every_assignment_with_the_right_inputs_and_the_deadline(
+    client: Client, world: Checklist, community_one_staff: User, august_3rd_2017: Any
+) -> None:
+    client.force_login(community_one_staff)
+    response = client.get(JULY)
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    expected = Assignment.objects.fileable_by(community_one_staff).filter(item__checklist=world)
+    rows = [row for rows in response.context["groups"].values() for row in rows]
+    assert [row["assignment"] for row in rows] == list(
+        expected.order_by("item__number", "is_street_level")
+    )
+    assert len(rows) == 36  # 40 items less 15 (named units), 30 (members), 31–32 (selected)
+    assert list(response.context["groups"]) == ["示例社区一"]
+    assert page.count('class="item-number"') == 36
+    assert "示例社区二" not in page
+
+    # Each target gets the inputs its kind needs.
+    community = Community.objects.get(name="示例社区一")
+    rate = assignment_of(world, 1, community)
+    [rate_target] = rate.targets()
+    for column in ("numerator", "denominator"):
+        assert 'type="number"' in input_tag(page, field(rate, rate_target, column))
+    assert "在符合条件的业委会中党的工作小组组建率" in page
+    assert "≥ 100%" in page
+    count = assignment_of(world, 11, community)
+    assert 'type="number"' in input_tag(page, field(count, count.targets()[0], "quantity"))
+    frequency = assignment_of(world, 16, community)
+    assert "本月开展次数" in page
+    assert 'type="number"' in input_tag(page, field(frequency, frequency.targets()[0], "quantity"))
+    milestone = assignment_of(world, 5, community)
+    done = input_tag(page, field(milestone, milestone.targets()[0], "is_done"))
+    assert done.startswith("<select")
+    assert '<option value="yes">已完成</option>' in page
+    zero_growth, *rates = assignment_of(world, 37, community).targets()
+    assert zero_growth.kind == Target.Kind.ZERO_GROWTH and len(rates) == 2
+    assert 'type="number"' in input_tag(
+        page, field(assignment_of(world, 37, community), zero_growth, "quantity")
+    )
+
+    # July is due on 5 August (the checklist's filing day).
+    assert {row["deadline"] for row in rows} == {datetime.date(2017, 8, 5)}
+    assert page.count("截止 8月5日") == 36
+
+
+def test_the_page_opens_on_last_month_which_is_the_one_being_filed(
+    client: Client, world: Checklist, community_one_staff: User, august_3rd_2017: Any
+) -> None:
+    client.force_login(community_one_staff)
+    response = client.get("/workspace/")
+    assert (response.context["year"], response.context["month"]) == (2017, 7)
+    assert "本月填报 · 2017年7月" in response.content.decode()
+
+
+def test_unit_staff_file_their_unit_s_assignments_with_a_date_for_a_deadline_target(
+    client: Client, world: Checklist, housing_staff: User, august_3rd_2017: Any
+) -> None:
+    client.force_login(housing_staff)
+    page = client.get(JULY).content.decode()
+    item_15 = Assignment.objects.get(item__number=15, unit__name="房管所")
+    assert 'type="date"' in input_tag(page, field(item_15, item_15.targets()[0], "achieved_on"))
+    assert "2017-06-30 前完成" in page
+    assert "示例社区一" not in page
+
+
+def test_last_month_s_values_are_prefilled_when_this_month_has_no_report_yet(
+    client: Client, world: Checklist, community_one: Community, community_one_staff: User
+) -> None:
+    assignment = assignment_of(world, 1, community_one)
+    [target] = assignment.targets()
+    with time_travel(2017, 7, 3):
+        progress_report_save(
+            assignment=assignment,
+            year=2017,
+            month=6,
+            by=community_one_staff,
+            status=ProgressReport.Status.IN_PROGRESS,
+            narrative="6月完成两个小区",
+            values={target.pk: ValueInput(numerator=2, denominator=5)},
+            version=None,
+        )
+    with time_travel(2017, 8, 3):
+        client.force_login(community_one_staff)
+        response = client.get(JULY)
+
+    [form] = [form for form in page_forms(response) if form.assignment == assignment]
+    assert form.prefilled
+    assert form[f"t{target.pk}_numerator"].value() == 2
+    assert form[f"t{target.pk}_denominator"].value() == 5
+    assert form["status"].value() == ProgressReport.Status.IN_PROGRESS
+    assert form["narrative"].value() in (None, "")  # the story is this month's to tell
+    page = response.content.decode()
+    assert "已带入上月数据" in page
+    assert 'value="2"' in input_tag(page, field(assignment, target, "numerator"))
+    assert not ProgressReport.objects.filter(month=7).exists()
+
+
+def test_saving_a_draft_stores_only_the_reports_that_changed(
+    client: Client,
+    world: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    august_3rd_2017: Any,
+) -> None:
+    client.force_login(community_one_staff)
+    response = client.get(JULY)
+    data = form_data(response, "save")
+    first = assignment_of(world, 1, community_one)
+    eleventh = assignment_of(world, 11, community_one)
+    data[field(first, first.targets()[0], "numerator")] = "3"
+    data[field(first, first.targets()[0], "denominator")] = "4"
+    data[f"a{eleventh.pk}-narrative"] = "已成立3个专业委员会"
+
+    response = client.post(JULY, data, follow=True)
+
+    assert response.redirect_chain[-1][0] == JULY
+    assert "草稿已保存(2 份有改动)" in response.content.decode()
+    reports = ProgressReport.objects.filter(year=2017, month=7)
+    assert {report.assignment for report in reports} == {first, eleventh}
+    assert {report.workflow_state for report in reports} == {ProgressReport.WorkflowState.DRAFT}
+    value = TargetValue.objects.get(report__assignment=first)
+    assert (value.numerator, value.denominator) == (3, 4)
+    assert reports.get(assignment=eleventh).narrative == "已成立3个专业委员会"
+    assert not ReportTransition.objects.exists()
+
+
+def test_submitting_moves_every_report_to_submitted_with_who_and_a_transition(
+    client: Client, world: Checklist, community_one_staff: User, august_3rd_2017: Any
+) -> None:
+    client.force_login(community_one_staff)
+    response = client.get(JULY)
+    data = fill_every_target(response, form_data(response, "submit"))
+
+    response = client.post(JULY, data, follow=True)
+
+    assert "已提交 36 份月报,等待牵头单位审核" in response.content.decode()
+    reports = ProgressReport.objects.filter(year=2017, month=7)
+    assert reports.count() == 36
+    for report in reports:
+        assert report.workflow_state == ProgressReport.WorkflowState.SUBMITTED
+        assert report.submitted_by == community_one_staff
+        assert report.first_submitted_at is not None
+        assert not report.is_late(datetime.date(2017, 8, 3))
+        assert [(t.from_state, t.to_state, t.by) for t in report.transitions.all()] == [
+            ("draft", "submitted", community_one_staff)
+        ]
+    # Submitted reports are locked: the page shows them without inputs.
+    assert page_forms(response) == []
+
+
+@pytest.fixture
+def earlier_draft(
+    world: Checklist, community_one: Community, community_one_staff: User, august_3rd_2017: Any
+) -> ProgressReport:
+    """A July draft of item 2 saved before the page with a mistake is posted."""
+    return file_report(assignment_of(world, 2, community_one), community_one_staff)
+
+
+def _snapshot() -> tuple[Any, ...]:
+    return (
+        ProgressReport.objects.count(),
+        TargetValue.objects.count(),
+        ReportTransition.objects.count(),
+        sorted(ProgressReport.objects.values_list("pk", "version", "status", "narrative")),
+        sorted(
+            TargetValue.objects.values_list(
+                "pk", "numerator", "denominator", "quantity", "achieved_on", "is_done"
+            )
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A slip on one item of the page: the inputs changed (``{t}`` stands for the item's
+    first target), the input that must show the error, and the error."""
+
+    action: str
+    item_number: int
+    typed: dict[str, str]
+    error_at: str
+    message: str
+
+
+MISTAKES = {
+    "a numerator above its denominator": Mistake(
+        "save", 1, {"t{t}_numerator": "12", "t{t}_denominator": "10"}, "t{t}_numerator",
+        "分子(12)不能大于分母(10)。",
+    ),
+    "a negative number": Mistake(
+        "save", 11, {"t{t}_quantity": "-1"}, "t{t}_quantity", "确保该值大于或等于0。"
+    ),
+    "text in a number field": Mistake(
+        "save", 11, {"t{t}_quantity": "五个"}, "t{t}_quantity", "输入整数。"
+    ),
+    "滞后 without a narrative": Mistake(
+        "save", 1, {"status": "lagging", "narrative": ""}, "narrative",
+        "进展滞后时,请说明原因和下一步措施。",
+    ),
+    "a target left empty on submit": Mistake(
+        "submit", 1, {"t{t}_numerator": ""}, "t{t}_numerator", "提交前请填写此项。"
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("mistake", MISTAKES.values(), ids=MISTAKES.keys())
+def test_a_page_with_a_mistake_is_refused_at_the_field_and_nothing_is_saved(
+    mistake: Mistake,
+    client: Client,
+    world: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    earlier_draft: ProgressReport,
+) -> None:
+    assignment = assignment_of(world, mistake.item_number, community_one)
+    first_target = assignment.targets()[0].pk
+    client.force_login(community_one_staff)
+    response = client.get(JULY)
+    data = fill_every_target(response, form_data(response, mistake.action))
+    for name, value in mistake.typed.items():
+        data[f"a{assignment.pk}-{name.format(t=first_target)}"] = value
+    before = _snapshot()
+
+    response = client.post(JULY, data)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    error_at = mistake.error_at.format(t=first_target)
+    [form] = [form for form in page_forms(response) if form.assignment == assignment]
+    assert form.errors[error_at] == [mistake.message]
+    assert mistake.message in page
+    assert "什么都还没有保存" in page
+    # What was typed stays on the page, the mistake included, for the user to correct.
+    assert form_data(response, mistake.action) == data
+    for name, value in mistake.typed.items():
+        if value and name.startswith("t"):
+            tag = input_tag(page, f"a{assignment.pk}-{name.format(t=first_target)}")
+            assert f'value="{value}"' in tag
+    assert _snapshot() == before
+    earlier_draft.refresh_from_db()
+    assert earlier_draft.version == 1
+    assert earlier_draft.workflow_state == ProgressReport.WorkflowState.DRAFT
+
+
+def test_a_completion_date_after_today_is_refused(
+    client: Client, world: Checklist, housing_staff: User, august_3rd_2017: Any
+) -> None:
+    client.force_login(housing_staff)
+    response = client.get(JULY)
+    data = fill_every_target(response, form_data(response, "save"))
+    item_15 = Assignment.objects.get(item__number=15, unit__name="房管所")
+    name = field(item_15, item_15.targets()[0], "achieved_on")
+    data[name] = "2017-08-04"
+
+    response = client.post(JULY, data)
+
+    assert response.status_code == 400
+    [form] = [form for form in page_forms(response) if form.assignment == item_15]
+    assert form.errors[name.partition("-")[2]] == ["完成日期不能晚于今天。"]
+    assert 'value="2017-08-04"' in input_tag(response.content.decode(), name)
+    assert not ProgressReport.objects.exists()
+
+
+def test_a_future_month_cannot_be_filed(
+    client: Client, world: Checklist, community_one_staff: User, august_3rd_2017: Any
+) -> None:
+    client.force_login(community_one_staff)
+    september = "/workspace/?year=2017&month=9"
+    response = client.get(september)
+    page = response.content.decode()
+
+    assert "不能填报未来的月份" in page
+    assert page_forms(response) == []
+    assert not re.search(r'name="a\d+-', page)
+    assert "全部提交" not in page
+
+    july = client.get(JULY)
+    response = client.post(
+        september, fill_every_target(july, form_data(july, "submit")), follow=True
+    )
+    assert response.redirect_chain[-1][0] == september
+    assert "不能填报未来的月份" in response.content.decode()
+    assert not ProgressReport.objects.exists()
+
+
+def test_an_item_that_asks_for_minutes_cannot_be_submitted_as_completed_without_them(
+    client: Client,
+    world: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    evidence_root: Path,
+    august_3rd_2017: Any,
+) -> None:
+    item_5 = assignment_of(world, 5, community_one)
+    EvidenceRequirement.objects.create(item=item_5.item, kind="minutes")
+    client.force_login(community_one_staff)
+    response = client.get(JULY)
+    assert "标记为已完成须有:会议记录" in response.content.decode()
+    data = fill_every_target(response, form_data(response, "submit"))
+    data[f"a{item_5.pk}-status"] = ProgressReport.Status.COMPLETED
+
+    response = client.post(JULY, data)
+
+    assert response.status_code == 400
+    [form] = [form for form in page_forms(response) if form.assignment == item_5]
+    assert form.errors["evidence_files"] == ["标记为已完成前,还需上传:会议记录。"]
+    assert "标记为已完成前,还需上传:会议记录。" in response.content.decode()
+    assert not ProgressReport.objects.exists()
+
+    # A photo is not minutes.
+    data[f"a{item_5.pk}-evidence_kind"] = "photo"
+    data[f"a{item_5.pk}-evidence_files"] = SimpleUploadedFile("会议.pdf", MINIMAL_PDF)
+    assert client.post(JULY, data).status_code == 400
+    assert not ProgressReport.objects.exists()
+    assert stored_files(evidence_root) == []
+
+    data[f"a{item_5.pk}-evidence_kind"] = "minutes"
+    data[f"a{item_5.pk}-evidence_files"] = SimpleUploadedFile("会议.pdf", MINIMAL_PDF)
+    response = client.post(JULY, data)
+
+    assert response.status_code == 302
+    report = ProgressReport.objects.get(assignment=item_5, year=2017, month=7)
+    assert report.workflow_state == ProgressReport.WorkflowState.SUBMITTED
+    assert report.status == ProgressReport.Status.COMPLETED
+    assert [(e.kind, e.original_name) for e in report.evidence.all()] == [("minutes", "会议.pdf")]
+
+
+def test_a_returned_report_shows_the_comment_and_opens_again_while_an_approved_one_is_locked(
+    client: Client,
+    world: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    housing_staff: User,
+    august_3rd_2017: Any,
+) -> None:
+    returned = file_report(assignment_of(world, 8, community_one), community_one_staff, submit=True)
+    progress_report_return(report=returned, by=housing_staff, comment="分母应为全部小区数")
+    approved = file_report(assignment_of(world, 7, community_one), community_one_staff, submit=True)
+    progress_report_approve(report=approved, by=housing_staff)
+
+    client.force_login(community_one_staff)
+    response = client.get(JULY)
+    page = response.content.decode()
+
+    assert "退回意见" in page and "分母应为全部小区数" in page
+    assert has_inputs_for(page, returned.assignment)
+    assert not has_inputs_for(page, approved.assignment)
+    [row] = [
+        row
+        for rows in response.context["groups"].values()
+        for row in rows
+        if row["assignment"] == approved.assignment
+    ]
+    assert row["form"] is None
+    assert [e.measured for e in row["evaluations"]] == ["80% (8/10)"]
+    assert "已审核" in page
+
+    # The returned report is corrected and saved: still returned, with the new figures.
+    data = form_data(response, "save")
+    [target] = returned.assignment.targets()
+    data[field(returned.assignment, target, "denominator")] = "9"
+    assert client.post(JULY, data).status_code == 302
+    returned.refresh_from_db()
+    assert returned.workflow_state == ProgressReport.WorkflowState.RETURNED
+    assert returned.values.get().denominator == 9
+    approved.refresh_from_db()
+    assert approved.values.get().denominator == 10
+
+
+def test_leadership_and_another_community_cannot_file_for_community_one(
+    client: Client,
+    world: Checklist,
+    community_one_staff: User,
+    community_two_staff: User,
+    leader: User,
+    august_3rd_2017: Any,
+) -> None:
+    client.force_login(community_one_staff)
+    july = client.get(JULY)
+    data = fill_every_target(july, form_data(july, "submit"))
+
+    client.force_login(community_two_staff)
+    response = client.post(JULY, data)
+    # Only community two's own forms are built, and the data has none of their inputs.
+    assert {form.assignment.community.name for form in page_forms(response)} == {"示例社区二"}
+    assert not ProgressReport.objects.exists()
+
+    client.force_login(leader)
+    assert client.get(JULY).status_code == 403
+    assert client.post(JULY, data).status_code == 403
+    assert not ProgressReport.objects.exists()
+
+
+def _file_the_month(
+    checklist: Checklist, community: Community, staff: User, reviewer: User
+) -> None:
+    """June submitted, July in every state a page shows: drafts, submitted, approved,
+    returned, with an extension request."""
+    assignments = list(Assignment.objects.for_checklist(checklist).for_community(community))
+    for assignment in assignments:
+        if not ProgressReport.objects.filter(assignment=assignment, month=6).exists():
+            with time_travel(2017, 7, 3):
+                file_report(assignment, staff, month=6, submit=True)
+        if not ProgressReport.objects.filter(assignment=assignment, month=7).exists():
+            file_report(assignment, staff, submit=assignment.item.number % 3 == 0)
+    for number, decide in ((7, progress_report_approve), (8, progress_report_return)):
+        report = ProgressReport.objects.get(
+            assignment=assignment_of(checklist, number, community), month=7
+        )
+        if report.workflow_state == ProgressReport.WorkflowState.DRAFT:
+            report = progress_report_submit(report=report, by=staff)
+            decide(report=report, by=reviewer, comment="请补充材料")
+
+
+def _workspace_queries(client: Client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(JULY).status_code == 200
+    return len(queries)
+
+
+def test_the_page_needs_the_same_queries_for_any_number_of_communities_and_items(
+    client: Client,
+    world: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    housing_staff: User,
+    django_assert_max_num_queries: Any,
+    august_3rd_2017: Any,
+) -> None:
+    _file_the_month(world, community_one, community_one_staff, housing_staff)
+    extension_request(
+        assignment=assignment_of(world, 1, community_one),
+        year=2017,
+        month=7,
+        requested_deadline=datetime.date(2017, 8, 9),
+        reason="小区数据核对中",
+        by=community_one_staff,
+    )
+    client.force_login(community_one_staff)
+    client.get(JULY)  # the session settles
+    # 1 session, 2 user, 3 the checklist, 4 assignments with item, checklist, pillar,
+    # community and unit, 5 their targets, 6 evidence requirements, 7 extensions,
+    # 8 July's reports, 9 their values, 10 their evidence, 11 June's reports (to prefill),
+    # 12 their values, 13 header: memberships, 14 role groups, 15–17 session update in a
+    # savepoint
+    with django_assert_max_num_queries(17):
+        client.get(JULY)
+    few = _workspace_queries(client)
+
+    pillar = world.pillars.get(number=1)
+    for number in range(41, 51):
+        item = Item.objects.create(
+            checklist=world, pillar=pillar, number=number, text=f"新增任务{number}"
+        )
+        Target.objects.create(item=item, kind=Target.Kind.RATE, title="覆盖率", threshold=100)
+    for order in range(3, 13):
+        Community.objects.create(name=f"新增社区{order}", order=order)
+    assignments_generate(checklist=world)
+    _file_the_month(world, community_one, community_one_staff, housing_staff)
+    assert Assignment.objects.fileable_by(community_one_staff).count() == 46
+
+    assert _workspace_queries(client) == few
