@@ -139,3 +139,9 @@ def august_3rd_2017() -> Iterator[time_machine.Coordinates]:
 def _private_media(settings: Settings, tmp_path: Path) -> None:
     """No test writes evidence files under var/."""
     settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Settings) -> None:
+    """Production's PBKDF2 costs ~0.3 s a password; the suite creates hundreds of users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
