@@ -891,6 +891,18 @@ class DeadlineExtensionQuerySet(models.QuerySet["DeadlineExtension"]):
     def pending(self) -> DeadlineExtensionQuerySet:
         return self.filter(state=DeadlineExtension.State.PENDING)
 
+    def visible_to(self, user: access.AnyUser) -> DeadlineExtensionQuerySet:
+        """Requests the user may see: their party's, those on items their unit leads, and
+        all of them for the street admin and leadership."""
+        if not user.is_authenticated:
+            return self.none()
+        if access.sees_everything(user):
+            return self
+        return self.filter(
+            Q(assignment__in=Assignment.objects.fileable_by(user))
+            | Q(assignment__in=Assignment.objects.reviewable_by(user))
+        )
+
 
 class DeadlineExtension(models.Model):
     """A party's request to file a month's report later than the checklist's filing day;

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -279,15 +279,12 @@ def _names(report: ProgressReport) -> dict[str, str]:
 def _extension_for_user(user: AnyUser, pk: int) -> DeadlineExtension:
     """The extension request if the user may see it (its party, the item's lead unit,
     and those who see everything); 404 otherwise."""
-    extensions = DeadlineExtension.objects.select_related(
-        "assignment__item__checklist", "assignment__community", "assignment__unit"
+    extension = (
+        DeadlineExtension.objects.visible_to(user)
+        .select_related("assignment__item__checklist", "assignment__community", "assignment__unit")
+        .filter(pk=pk)
+        .first()
     )
-    if not access.sees_everything(user):
-        extensions = extensions.filter(
-            Q(assignment__in=Assignment.objects.fileable_by(user))
-            | Q(assignment__in=Assignment.objects.reviewable_by(user))
-        )
-    extension = extensions.filter(pk=pk).first()
     if extension is None:
         raise Http404(_("没有找到这份延期申请,或您无权查看。"))
     return extension
