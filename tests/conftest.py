@@ -145,3 +145,9 @@ def _private_media(settings: Settings, tmp_path: Path) -> None:
 def _fast_password_hashing(settings: Settings) -> None:
     """Production's PBKDF2 costs ~0.3 s a password; the suite creates hundreds of users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def evidence_root(tmp_path: Path) -> Path:
+    """Where this test's evidence files are stored (MEDIA_ROOT is ``tmp_path``)."""
+    return tmp_path / "evidence"

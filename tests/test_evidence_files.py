@@ -20,10 +20,9 @@ from communities.models import Community
 from tasks.models import Assignment, Checklist, Evidence, ProgressReport
 from tasks.services import progress_report_submit
 from tests.conftest import assignment_of
-from tests.test_workspace_filing import (
+from tests.filing import (
     JULY,
     MINIMAL_PDF,
-    evidence_root,  # noqa: F401 (a fixture)
     field,
     file_report,
     form_data,
@@ -108,7 +107,7 @@ def test_a_photo_and_a_pdf_are_stored_listed_and_served_to_the_community_and_its
     community_one_staff: User,
     community_two_staff: User,
     housing_staff: User,
-    evidence_root: Path,  # noqa: F811
+    evidence_root: Path,
     august_3rd_2017: Any,
 ) -> None:
     png = png_bytes()
@@ -201,7 +200,7 @@ def test_a_file_that_is_not_what_it_claims_is_refused_and_nothing_is_stored(
     client: Client,
     item_8: Assignment,
     community_one_staff: User,
-    evidence_root: Path,  # noqa: F811
+    evidence_root: Path,
     august_3rd_2017: Any,
 ) -> None:
     name, content, message = LIES[lie]
@@ -223,7 +222,7 @@ def test_a_file_over_the_size_limit_is_refused(
     client: Client,
     item_8: Assignment,
     community_one_staff: User,
-    evidence_root: Path,  # noqa: F811
+    evidence_root: Path,
     settings: Settings,
     august_3rd_2017: Any,
 ) -> None:
@@ -243,7 +242,7 @@ def test_a_word_document_is_accepted_and_downloads_as_an_attachment(
     client: Client,
     item_8: Assignment,
     community_one_staff: User,
-    evidence_root: Path,  # noqa: F811
+    evidence_root: Path,
     august_3rd_2017: Any,
 ) -> None:
     document = docx_bytes()
@@ -266,7 +265,7 @@ def test_a_file_is_deleted_from_a_draft_but_not_from_a_submitted_report(
     community_one_staff: User,
     community_two_staff: User,
     housing_staff: User,
-    evidence_root: Path,  # noqa: F811
+    evidence_root: Path,
     django_capture_on_commit_callbacks: Any,
     august_3rd_2017: Any,
 ) -> None:
@@ -308,7 +307,7 @@ def test_an_upload_on_a_page_that_could_not_be_saved_leaves_no_file_behind(
     item_8: Assignment,
     community_one: Community,
     community_one_staff: User,
-    evidence_root: Path,  # noqa: F811
+    evidence_root: Path,
     august_3rd_2017: Any,
 ) -> None:
     item_11 = assignment_of(world, 11, community_one)
@@ -335,7 +334,7 @@ def test_a_file_gone_from_storage_is_not_found_rather_than_an_error(
     client: Client,
     item_8: Assignment,
     community_one_staff: User,
-    evidence_root: Path,  # noqa: F811
+    evidence_root: Path,
     august_3rd_2017: Any,
 ) -> None:
     client.force_login(community_one_staff)

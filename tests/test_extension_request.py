@@ -14,7 +14,7 @@ from communities.models import Community
 from tasks.models import Assignment, Checklist, DeadlineExtension, ProgressReport
 from tasks.services import extension_decide
 from tests.conftest import assignment_of
-from tests.test_workspace_filing import JULY, file_report, time_travel
+from tests.filing import JULY, file_report, time_travel
 
 EXTENSION = "/workspace/extension/"
 

@@ -15,9 +15,9 @@ from communities.models import Community, Unit
 from communities.roles import Role
 from tasks.models import Checklist, Item, Target
 from tasks.services import assignments_generate, extension_request, progress_report_approve
+from tests.filing import file_item_report as file_report
 
 from .conftest import SHANGHAI, _person, assignment_of
-from .test_report_review import file_report
 
 
 @pytest.fixture

@@ -19,15 +19,13 @@ from django.test import Client
 from communities.models import Community, Unit
 from tasks.models import Checklist, DeadlineExtension, Evidence, ProgressReport, TargetValue
 from tasks.services import (
-    ValueInput,
     evidence_add,
     extension_request,
     progress_report_approve,
-    progress_report_save,
     progress_report_submit,
 )
 
-from .conftest import assignment_of
+from .filing import file_item_report
 
 ROLES = ("anonymous", "own", "other", "reviewer", "other_lead", "street_admin", "leader")
 
@@ -52,24 +50,6 @@ PNG = (
 )
 
 
-def _file(world: Checklist, item: int, community: Community, by: User) -> ProgressReport:
-    assignment = assignment_of(world, item, community)
-    values = {
-        target.pk: ValueInput(numerator=1, denominator=2, quantity=1, is_done=True)
-        for target in assignment.targets()
-    }
-    return progress_report_save(
-        assignment=assignment,
-        year=2017,
-        month=7,
-        by=by,
-        status=ProgressReport.Status.IN_PROGRESS,
-        narrative="七月进展",
-        values=values,
-        version=None,
-    )
-
-
 @pytest.fixture
 def objects(
     world: Checklist,
@@ -78,7 +58,7 @@ def objects(
     housing_staff: User,
     august_3rd_2017: object,
 ) -> Objects:
-    submitted = _file(world, 8, community_one, community_one_staff)
+    submitted = file_item_report(world, 8, community_one, community_one_staff, submit=False)
     evidence = evidence_add(
         report=submitted,
         upload=SimpleUploadedFile("photo.png", PNG),
@@ -86,14 +66,14 @@ def objects(
         by=community_one_staff,
     )
     submitted = progress_report_submit(report=submitted, by=community_one_staff)
-    draft = _file(world, 1, community_one, community_one_staff)
+    draft = file_item_report(world, 1, community_one, community_one_staff, submit=False)
     draft_evidence = evidence_add(
         report=draft,
         upload=SimpleUploadedFile("photo.png", PNG),
         kind=Evidence.Kind.PHOTO,
         by=community_one_staff,
     )
-    approved = _file(world, 7, community_one, community_one_staff)
+    approved = file_item_report(world, 7, community_one, community_one_staff, submit=False)
     approved = progress_report_submit(report=approved, by=community_one_staff)
     approved = progress_report_approve(report=approved, by=housing_staff)
     extension = extension_request(

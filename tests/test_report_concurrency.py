@@ -18,7 +18,7 @@ from communities.services import membership_add
 from tasks.models import Assignment, Checklist, ProgressReport, ReportTransition, TargetValue
 from tasks.services import ConcurrentEditError, ValueInput, progress_report_save
 from tests.conftest import PASSWORD, assignment_of
-from tests.test_workspace_filing import (
+from tests.filing import (
     JULY,
     field,
     file_report,

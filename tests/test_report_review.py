@@ -14,47 +14,16 @@ from django.test import Client
 from communities.models import Community
 from tasks.models import Checklist, DeadlineExtension, ProgressReport, ReportTransition
 from tasks.services import (
-    ValueInput,
     extension_request,
     progress_report_approve,
     progress_report_save,
     progress_report_submit,
 )
+from tests.filing import file_item_report as file_report
 
 from .conftest import SHANGHAI, assignment_of
 
 State = ProgressReport.WorkflowState
-
-
-def file_report(
-    world: Checklist,
-    item_number: int,
-    party: Community,
-    by: User,
-    *,
-    month: int = 7,
-    submit: bool = True,
-) -> ProgressReport:
-    """The party's report on an item for a 2017 month, filled in (half the compounds, one
-    meeting, milestones done) and, unless ``submit`` is false, submitted."""
-    assignment = assignment_of(world, item_number, party)
-    values = {
-        target.pk: ValueInput(numerator=1, denominator=2, quantity=1, is_done=True)
-        for target in assignment.targets()
-    }
-    report = progress_report_save(
-        assignment=assignment,
-        year=2017,
-        month=month,
-        by=by,
-        status=ProgressReport.Status.IN_PROGRESS,
-        narrative=f"{month}月进展:已走访各小区。",
-        values=values,
-        version=None,
-    )
-    if submit:
-        report = progress_report_submit(report=report, by=by)
-    return report
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from communities.models import Community
 from communities.roles import Role
 from tasks.models import Checklist, DeadlineExtension, ProgressReport
 from tasks.services import assignments_generate, extension_request, progress_report_approve
+from tests.filing import file_item_report as file_report
 
 from .conftest import SHANGHAI, _person, assignment_of
-from .test_report_review import file_report
 
 
 def _queued(response: object) -> set[tuple[int, str, int]]:

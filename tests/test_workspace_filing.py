@@ -6,22 +6,18 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from pytest_django.fixtures import Settings
 
 from communities.models import Community
-from tasks.forms import ReportForm
 from tasks.models import (
     Assignment,
     Checklist,
@@ -41,135 +37,20 @@ from tasks.services import (
     progress_report_save,
     progress_report_submit,
 )
-from tests.conftest import SHANGHAI, assignment_of
-
-JULY = "/workspace/?year=2017&month=7"
-MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-
-# Helpers shared by the filing tests (test_evidence_files, test_report_concurrency and
-# test_extension_request import them from here).
-
-
-@pytest.fixture
-def evidence_root(settings: Settings, tmp_path: Path) -> Iterator[Path]:
-    """Evidence files go under a temporary MEDIA_ROOT, never var/ (the evidence storage
-    reads MEDIA_ROOT when used and forgets it when the setting changes)."""
-    settings.MEDIA_ROOT = tmp_path
-    yield tmp_path / "evidence"
-
-
-def stored_files(root: Path) -> list[Path]:
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-
-
-def time_travel(year: int, month: int, day: int) -> time_machine.travel:
-    """10:00 in Shanghai on that day, for filing another month inside a test."""
-    moment = datetime.datetime(year, month, day, 10, 0, tzinfo=SHANGHAI)
-    return time_machine.travel(moment, tick=False)
-
-
-def page_forms(response: Any) -> list[ReportForm]:
-    """The report forms on a workspace page, in page order."""
-    return [
-        row["form"]
-        for rows in response.context["groups"].values()
-        for row in rows
-        if row["form"] is not None
-    ]
-
-
-def form_data(response: Any, action: str = "save") -> dict[str, Any]:
-    """What the browser posts when the user presses ``action`` ("save" or "submit")
-    without touching anything on the page."""
-    data: dict[str, Any] = {action: "1"}
-    for form in page_forms(response):
-        for name in form.fields:
-            if name == "evidence_files":
-                continue
-            value = form[name].value()
-            if isinstance(value, datetime.date):
-                value = value.isoformat()
-            data[form.add_prefix(name)] = "" if value is None else str(value)
-    return data
-
-
-def field(assignment: Assignment, target: Target, column: str) -> str:
-    """The name of a target's input on the page, e.g. ``a12-t34_numerator``."""
-    return f"a{assignment.pk}-t{target.pk}_{column}"
-
-
-# What a party that has done its work types for each kind of target.
-TYPED = {
-    Target.Kind.RATE: {"numerator": "8", "denominator": "10"},
-    Target.Kind.COUNT: {"quantity": "5"},
-    Target.Kind.FREQUENCY: {"quantity": "4"},
-    Target.Kind.ZERO_GROWTH: {"quantity": "0"},
-    Target.Kind.DEADLINE: {"achieved_on": "2017-06-28"},
-    Target.Kind.MILESTONE: {"is_done": "yes"},
-}
-
-
-def fill_every_target(response: Any, data: dict[str, Any]) -> dict[str, Any]:
-    """Type a figure into every target input of the page and mark each item 推进中."""
-    for form in page_forms(response):
-        data[form.add_prefix("status")] = ProgressReport.Status.IN_PROGRESS
-        for target, _fields in form.target_fields():
-            for column, value in TYPED[Target.Kind(target.kind)].items():
-                data[field(form.assignment, target, column)] = value
-    return data
-
-
-def complete_values(assignment: Assignment) -> dict[int, ValueInput]:
-    """The same figures as ``TYPED``, for filing through the services."""
-    values = {}
-    for target in assignment.targets():
-        typed = TYPED[Target.Kind(target.kind)]
-        values[target.pk] = ValueInput(
-            numerator=int(typed["numerator"]) if "numerator" in typed else None,
-            denominator=int(typed["denominator"]) if "denominator" in typed else None,
-            quantity=int(typed["quantity"]) if "quantity" in typed else None,
-            achieved_on=datetime.date.fromisoformat(typed["achieved_on"])
-            if "achieved_on" in typed
-            else None,
-            is_done=True if "is_done" in typed else None,
-        )
-    return values
-
-
-def file_report(
-    assignment: Assignment,
-    by: User,
-    *,
-    month: int = 7,
-    submit: bool = False,
-    narrative: str = "",
-) -> ProgressReport:
-    """File a month's report with every target filled, through the services."""
-    existing = ProgressReport.objects.filter(assignment=assignment, year=2017, month=month)
-    report = progress_report_save(
-        assignment=assignment,
-        year=2017,
-        month=month,
-        by=by,
-        status=ProgressReport.Status.IN_PROGRESS,
-        narrative=narrative,
-        values=complete_values(assignment),
-        version=existing.get().version if existing.exists() else None,
-    )
-    if submit:
-        report = progress_report_submit(report=report, by=by)
-    return report
-
-
-def input_tag(page: str, name: str) -> str:
-    """The HTML of the input or select named ``name`` (empty when there is none)."""
-    match = re.search(rf'<(?:input|select)[^>]*name="{re.escape(name)}"[^>]*>', page)
-    return match.group(0) if match else ""
-
-
-def has_inputs_for(page: str, assignment: Assignment) -> bool:
-    return f'name="a{assignment.pk}-' in page
-
+from tests.conftest import assignment_of
+from tests.filing import (
+    JULY,
+    MINIMAL_PDF,
+    field,
+    file_report,
+    fill_every_target,
+    form_data,
+    has_inputs_for,
+    input_tag,
+    page_forms,
+    stored_files,
+    time_travel,
+)
 
 # ---------------------------------------------------------------------------------------
 
