@@ -5,22 +5,29 @@ Items and reports are also imported and exported as spreadsheets (xlsx/csv). A r
 workflow (submit, approve, return) is not edited here: its states and the people and times
 of each step are read-only, and the records of the steps (流程记录) and the evidence files
 (佐证材料) can be looked at but not added or changed.
+
+The holidays and 调休 working days of a year China's official calendar does not cover yet
+(节假日安排) are entered here; their list and the checklist's page say which years that is.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yijia.widgets import SpreadsheetAdminMixin
 
+from . import workdays
 from .models import (
     Assignment,
+    CalendarDay,
     Checklist,
     DeadlineExtension,
     Evidence,
@@ -42,6 +49,19 @@ REPORT_RELATED = (
     "report__assignment__community",
     "report__assignment__unit",
 )
+
+
+def calendar_coverage_message(year: int) -> tuple[int, str]:
+    """The message level and text saying whether deadlines of ``year`` follow the official
+    calendar or the days entered under 节假日安排."""
+    if workdays.calendar_covers(year):
+        return messages.INFO, gettext(
+            "%(year)s年:截止日期按国家法定节假日和调休安排(官方日历)顺延,无需在此录入。"
+        ) % {"year": year}
+    return messages.WARNING, gettext(
+        "%(year)s年:官方日历尚未收录该年的节假日安排,截止日期只顺延周末和在“节假日安排”"
+        "中录入的节假日,录入的调休上班日按工作日计。请在国务院办公厅公布安排后录入。"
+    ) % {"year": year}
 
 
 class ReadOnlyAdminMixin:
@@ -67,6 +87,20 @@ class ChecklistAdmin(admin.ModelAdmin):
     search_fields = ("title", "document_number", "=year")
     inlines = [PillarInline]
     actions = ["generate_assignments"]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "GET":
+            checklist = self.get_object(request, unquote(object_id))
+            if checklist is not None and not workdays.calendar_covers(checklist.year):
+                level, message = calendar_coverage_message(checklist.year)
+                self.message_user(request, message, level)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description=_("按责任单位范围生成任务分派"))
     def generate_assignments(self, request: HttpRequest, queryset: QuerySet[Checklist]) -> None:
@@ -348,3 +382,59 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class CalendarYearFilter(admin.SimpleListFilter):
+    title = _("年度")
+    parameter_name = "year"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        years = CalendarDay.objects.dates("date", "year", order="DESC")
+        return [(str(day.year), f"{day.year}") for day in years]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(date__year=int(value))
+        return queryset
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Holidays and 调休 working days for years the official calendar does not cover; the
+    list says, for the active checklist's year and the next, which years need them."""
+
+    list_display = ("date", "weekday", "kind", "name", "in_effect")
+    list_filter = (CalendarYearFilter, "kind")
+    search_fields = ("name",)
+    ordering = ("-date",)
+
+    @admin.display(description=_("星期"))
+    def weekday(self, day: CalendarDay) -> str:
+        return "周" + "一二三四五六日"[day.date.weekday()]
+
+    @admin.display(description=_("生效"), boolean=True)
+    def in_effect(self, day: CalendarDay) -> bool:
+        """Entries for a covered year are kept but not used: the official calendar wins."""
+        return not workdays.calendar_covers(day.date.year)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method == "GET":
+            year = _active_year()
+            for shown_year in (year, year + 1):
+                level, message = calendar_coverage_message(shown_year)
+                self.message_user(request, message, level)
+        return super().changelist_view(request, extra_context)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarDay]) -> None:
+        super().delete_queryset(request, queryset)
+        # A bulk delete does not go through CalendarDay.delete().
+        workdays.clear_cache()
+
+
+def _active_year() -> int:
+    """The year of the checklist being carried out, or this year when none is active."""
+    checklist = Checklist.objects.filter(status=Checklist.Status.ACTIVE).order_by("-year").first()
+    return checklist.year if checklist is not None else timezone.localdate().year

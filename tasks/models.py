@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -25,6 +26,9 @@ from django.utils.translation import gettext_lazy as _
 
 from communities import access
 from communities.models import Community, Unit
+
+from . import workdays
+from .workdays import next_working_day
 
 
 class Checklist(models.Model):
@@ -74,10 +78,15 @@ class Checklist(models.Model):
         return datetime.date(self.year, 12, 31)
 
     def filing_deadline(self, year: int, month: int) -> datetime.date:
-        """The day by which the report of ``year``-``month`` is due (in the following month)."""
+        """The day by which the report of ``year``-``month`` is due: the filing day of the
+        following month, or the next working day when that is a day off (China's official
+        calendar, ``tasks.workdays``). September 2017, due on 5 October in the National Day
+        holiday, is due on Monday 9 October; July, due on Saturday 5 August, on Monday 7."""
         if month == 12:
-            return datetime.date(year + 1, 1, self.filing_day)
-        return datetime.date(year, month + 1, self.filing_day)
+            filing_date = datetime.date(year + 1, 1, self.filing_day)
+        else:
+            filing_date = datetime.date(year, month + 1, self.filing_day)
+        return next_working_day(filing_date)
 
 
 class Pillar(models.Model):
@@ -174,9 +183,15 @@ class Item(models.Model):
         return f"{self.number}. {self.text[:30]}"
 
     @property
-    def deadline(self) -> datetime.date:
-        """When the item must be done: its own date, or the end of the checklist's year."""
+    def stated_deadline(self) -> datetime.date:
+        """The date the checklist states: the item's own date, or the end of the year."""
         return self.due_date or self.checklist.year_end
+
+    @property
+    def deadline(self) -> datetime.date:
+        """When the item must be done: the stated date, or the next working day when that
+        is a day off (item 27's Sunday 31 December 2017 becomes Tuesday 2 January 2018)."""
+        return next_working_day(self.stated_deadline)
 
     def ordered_lead_units(self) -> list[Unit]:
         """Lead units in the seed's order; the first is the primary lead (uses the prefetch
@@ -324,8 +339,15 @@ class Target(models.Model):
         return f"{self.item.number}-{self.order} {self.title}"
 
     @property
+    def stated_deadline(self) -> datetime.date:
+        """The date the checklist states: the target's own date, else the item's."""
+        return self.due_date or self.item.stated_deadline
+
+    @property
     def deadline(self) -> datetime.date:
-        return self.due_date or self.item.deadline
+        """The last day to achieve the target: the stated date, or the next working day
+        when that is a day off."""
+        return next_working_day(self.stated_deadline)
 
     @property
     def requirement(self) -> str:
@@ -353,12 +375,16 @@ class Target(models.Model):
     def evaluate(self, value: TargetValue | None, *, year: int, month: int) -> Evaluation:
         """Judge the value reported for ``year``-``month``.
 
-        A shortfall is 推进中 while the target's deadline lies after the month, and 滞后
-        once the month reaches it. A rate over nothing (no eligible compounds, no new
-        cases) has nothing left to do and counts as met.
+        A shortfall is 推进中 while the date the checklist states lies after the month, and
+        滞后 once the month reaches it: months are judged against the stated date, so a
+        year-end target is judged on December's report even when 31 December is a Sunday
+        and the deadline itself moves into January. A completion date is judged against
+        the moved deadline (done on the next working day is done on time). A rate over
+        nothing (no eligible compounds, no new cases) has nothing left to do and counts
+        as met.
         """
         period_end = datetime.date(year, month, calendar.monthrange(year, month)[1])
-        before_deadline = period_end < self.deadline
+        before_deadline = period_end < self.stated_deadline
         shortfall = self.Verdict.ON_TRACK if before_deadline else self.Verdict.BEHIND
 
         def result(verdict: Target.Verdict, measured: str, why: str) -> Evaluation:
@@ -516,11 +542,13 @@ class Assignment(models.Model):
         return party
 
     def filing_deadline(self, year: int, month: int) -> datetime.date:
-        """The last day to file ``year``-``month``: the checklist's filing day, or later
-        where the lead unit granted an extension (uses a prefetch of ``extensions``)."""
+        """The last day to file ``year``-``month``: the checklist's filing deadline, or
+        later where the lead unit granted an extension (uses a prefetch of
+        ``extensions``). Both are working days: a granted date that falls on a day off
+        moves to the next working day, as the checklist's own does."""
         deadline = self.item.checklist.filing_deadline(year, month)
         granted = [
-            extension.requested_deadline
+            next_working_day(extension.requested_deadline)
             for extension in self.extensions.all()
             if extension.state == DeadlineExtension.State.GRANTED
             and (extension.year, extension.month) == (year, month)
@@ -959,3 +987,42 @@ class DeadlineExtension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment} · {self.year}年{self.month}月 → {self.requested_deadline}"
+
+
+class CalendarDay(models.Model):
+    """A holiday or 调休 working day the street admin entered, for a year China's official
+    calendar (``chinese_calendar``) does not cover yet. Deadlines in such a year skip
+    weekends and the holidays entered here, and fall on a day entered as 调休上班; for a
+    covered year the official calendar alone counts (``tasks.workdays``)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("节假日")
+        WORKING_DAY = "working_day", _("调休上班")
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=50, blank=True, help_text=_("如“国庆节”。"))
+
+    class Meta:
+        verbose_name = _("节假日安排")
+        verbose_name_plural = _("节假日安排")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        label = self.name or self.get_kind_display()
+        return f"{self.date:%Y-%m-%d} {label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self._forget_cached_days()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        self._forget_cached_days()
+        return deleted
+
+    def _forget_cached_days(self) -> None:
+        # Now, so this request sees the change at once; and again on commit, as another
+        # request of this process may have cached the calendar before the commit.
+        workdays.clear_cache()
+        transaction.on_commit(workdays.clear_cache)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from communities.models import Community, Membership, Unit
 from tasks.models import (
     Assignment,
+    CalendarDay,
     Checklist,
     DeadlineExtension,
     Evidence,
@@ -44,6 +45,7 @@ MODELS = [
     ("tasks", "reporttransition"),
     ("tasks", "evidencerequirement"),
     ("tasks", "deadlineextension"),
+    ("tasks", "calendarday"),
 ]
 
 
@@ -88,6 +90,7 @@ def filed_report(world: Checklist, community_one: Community, admin_user: User) -
     )
     EvidenceRequirement.objects.get_or_create(item=assignment.item, kind=Evidence.Kind.MINUTES)
     Membership.objects.create(user=admin_user, community=community_one)
+    CalendarDay.objects.create(date="2030-10-01", kind=CalendarDay.Kind.HOLIDAY, name="国庆节")
     return report
 
 

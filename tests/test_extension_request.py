@@ -73,12 +73,15 @@ def test_community_staff_ask_for_an_extension_and_see_it_pending_on_the_page(
     assert extension.state == DeadlineExtension.State.PENDING
     assert extension.requested_by == community_one_staff
     assert "延期申请:8月10日(待审批)" in page
-    # Until the lead unit grants it, the deadline stays where it was.
-    assert row_of(response, item_8)["deadline"] == datetime.date(2017, 8, 5)
+    # Until the lead unit grants it, the deadline stays the checklist's (Saturday 5 August's
+    # filing day moved to Monday 7).
+    assert row_of(response, item_8)["deadline"] == item_8.item.checklist.filing_deadline(2017, 7)
 
 
 REFUSALS = {
-    "the current deadline itself": ({"until": "2017-08-05"}, "申请的日期须晚于现在的截止日期。"),
+    # July's filing day, Saturday 5 August, moves to Monday 7 August.
+    "the current deadline itself": ({"until": "2017-08-07"}, "申请的日期须晚于现在的截止日期。"),
+    "the filing day before it moved": ({"until": "2017-08-05"}, "申请的日期须晚于现在的截止日期。"),
     "a date before the deadline": ({"until": "2017-08-01"}, "申请的日期须晚于现在的截止日期。"),
     "no date": ({"until": ""}, "请选择申请延至的日期。"),
     "an empty reason": ({"reason": "   "}, "请写明申请延期的理由。"),
@@ -162,7 +165,7 @@ def test_a_granted_extension_moves_the_deadline_and_a_report_filed_before_it_is_
 
     response = client.get(JULY)
     assert row_of(response, item_8)["deadline"] == datetime.date(2017, 8, 10)
-    assert row_of(response, item_7)["deadline"] == datetime.date(2017, 8, 5)
+    assert row_of(response, item_7)["deadline"] == world.filing_deadline(2017, 7)
     page = response.content.decode()
     assert "截止 8月10日" in page
     assert "延期申请:8月10日(已批准)" in page

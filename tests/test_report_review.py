@@ -245,7 +245,7 @@ def test_the_reviewer_sees_the_report_with_its_targets_verdicts_and_actions(
     page = response.content.decode()
     assert response.context["approve_form"] is not None
     assert "示例社区一" in page and "2017年7月" in page
-    assert "2017-08-05" in page  # the filing deadline
+    assert f"{submitted.filing_deadline:%Y-%m-%d}" in page  # Monday 7 August
     assert "≥ 90%" in page and "50% (1/2)" in page and "推进中" in page
     assert "7月进展:已走访各小区。" in page
     assert "审核通过" in page and "退回修改" in page
@@ -289,7 +289,8 @@ def extension(
     community_one_staff: User,
     august_3rd_2017: time_machine.Coordinates,
 ) -> DeadlineExtension:
-    """Community one asks to file July's item 8 by 15 August instead of the 5th."""
+    """Community one asks to file July's item 8 by 15 August instead of the filing
+    deadline (the 5th, a Saturday, moved to Monday 7 August)."""
     return extension_request(
         assignment=assignment_of(world, 8, community_one),
         year=2017,
@@ -312,7 +313,7 @@ def test_a_granted_extension_moves_the_deadline_and_the_report_is_no_longer_late
     august_3rd_2017.move_to(datetime.datetime(2017, 8, 10, 9, 0, tzinfo=SHANGHAI))
     report = file_report(world, 8, community_one, community_one_staff)
     today = datetime.date(2017, 8, 10)
-    assert report.filing_deadline == datetime.date(2017, 8, 5)
+    assert report.filing_deadline == world.filing_deadline(2017, 7)
     assert report.is_late(today)  # a pending request does not move the deadline
 
     client.force_login(housing_staff)
@@ -339,7 +340,8 @@ def test_a_refused_extension_keeps_the_deadline(
 
     extension.refresh_from_db()
     assert extension.state == DeadlineExtension.State.REFUSED
-    assert extension.assignment.filing_deadline(2017, 7) == datetime.date(2017, 8, 5)
+    checklist = extension.assignment.item.checklist
+    assert extension.assignment.filing_deadline(2017, 7) == checklist.filing_deadline(2017, 7)
 
 
 def test_an_extension_is_decided_only_once(

@@ -96,9 +96,11 @@ def test_the_page_lists_every_assignment_with_the_right_inputs_and_the_deadline(
         page, field(assignment_of(world, 37, community), zero_growth, "quantity")
     )
 
-    # July is due on 5 August (the checklist's filing day).
-    assert {row["deadline"] for row in rows} == {datetime.date(2017, 8, 5)}
-    assert page.count("截止 8月5日") == 36
+    # July is due on the checklist's filing day, 5 August: a Saturday, so Monday 7 August.
+    deadline = world.filing_deadline(2017, 7)
+    assert deadline == datetime.date(2017, 8, 7)
+    assert {row["deadline"] for row in rows} == {deadline}
+    assert page.count("截止 8月7日") == 36
 
 
 def test_the_page_opens_on_last_month_which_is_the_one_being_filed(
