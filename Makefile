@@ -17,7 +17,12 @@ setup: $(VENV)/.installed
 	$(PY) manage.py load_checklist fixtures/checklist_2017.yaml
 	$(PY) manage.py load_demo
 
+# The portal, and beside it one Celery worker with the beat inside it (reminders, outbox
+# relay) on the embedded filesystem broker; both stop together.
 run: setup
+	trap 'kill 0' EXIT INT TERM; \
+	$(PY) -m celery -A yijia worker --beat --pool=solo --loglevel=INFO \
+		--logfile=var/celery.log & \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(VENV)/.installed

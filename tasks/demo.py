@@ -14,6 +14,9 @@ from django.utils import timezone
 from communities.models import Community, Compound, Unit
 from communities.roles import Role
 from communities.services import membership_add
+from meetings.duties import recurring_duties
+from meetings.models import Meeting
+from meetings.services import MeetingDetails, meeting_cancel, meeting_record
 
 from .models import Assignment, Checklist, ProgressReport, Target, TargetValue
 from .services import assignments_generate
@@ -50,6 +53,7 @@ def demo_load(*, checklist: Checklist, seed: int = 2017) -> list[DemoLogin]:
             Assignment.objects.get_or_create(item=item, community=community)
     _demo_users()
     _demo_reports(checklist=checklist, rng=rng)
+    _demo_meetings(checklist=checklist, communities=communities, rng=rng)
     return list(DEMO_LOGINS)
 
 
@@ -152,3 +156,68 @@ def _demo_reports(*, checklist: Checklist, rng: random.Random) -> None:
             )
             values.extend(_demo_value(target, report, rng) for target in assignment.targets())
     TargetValue.objects.bulk_create(values)
+
+
+def _demo_meetings(
+    *, checklist: Checklist, communities: list[Community], rng: random.Random
+) -> None:
+    """The recurring duties of July to October, recorded through the meetings services:
+    the street's monthly joint meeting, and each community's decision meetings, fortnightly
+    joint meetings and weekly contacts with 城管, with a few gaps so that some months are
+    behind, and one cancelled meeting."""
+    if Meeting.objects.filter(target__item__checklist=checklist).exists():
+        return
+    admin = User.objects.get(username="admin")
+    unit_staff = User.objects.get(username="fangguansuo")
+    staff = {login.place: User.objects.get(username=login.username) for login in DEMO_LOGINS}
+    first = datetime.date(checklist.year, DEMO_MONTHS[0], 1)
+    last = datetime.date(checklist.year, DEMO_MONTHS[-1] + 1, 1) - datetime.timedelta(days=1)
+    step = {Target.Period.MONTH: 30, Target.Period.FORTNIGHT: 14, Target.Period.WEEK: 7}
+    topics = {
+        3: "住宅小区综合治理问题共同商议决策",
+        14: "住宅小区综合管理问题协调",
+        16: "城管执法进小区联系",
+    }
+
+    def record(target: Target, community: Community | None, day: datetime.date) -> Meeting:
+        place = f"{community.name}居委会会议室" if community else "街道办事处会议室"
+        people = [admin, unit_staff]
+        if community is not None and community.name in staff:
+            people.append(staff[community.name])
+        when = datetime.datetime.combine(day, datetime.time(rng.choice((9, 10, 14, 15))))
+        return meeting_record(
+            details=MeetingDetails(
+                target=target,
+                community=community,
+                starts_at=timezone.make_aware(when),
+                place=place,
+                topics=topics.get(target.item.number, target.title),
+                attendees=people,
+                minutes=f"{target.title}:通报上期事项落实情况,议定本期事项和责任人。",
+            ),
+            by=admin,
+        )
+
+    for target in recurring_duties(checklist):
+        parties: list[Community | None] = [None]
+        if target.level == Target.Level.PARTY:
+            parties = list(communities)
+        for community in parties:
+            period = step[Target.Period(target.period)]
+            day = first + datetime.timedelta(days=rng.randint(0, min(period, 14) - 1))
+            while day <= last:
+                if target.period == Target.Period.MONTH:
+                    day = day.replace(day=rng.randint(8, 26))
+                record(target, community, day)
+                # now and then a meeting comes a few days late
+                late = rng.random() < 0.1
+                if target.period == Target.Period.MONTH:
+                    month_after = day.replace(day=1) + datetime.timedelta(days=32)
+                    day = month_after.replace(day=1)
+                    if late:
+                        day += datetime.timedelta(days=32)  # a month skipped
+                else:
+                    day += datetime.timedelta(days=period + (rng.randint(1, 4) if late else 0))
+    mistaken = Meeting.objects.filter(target__item__checklist=checklist).order_by("pk").first()
+    if mistaken is not None:
+        meeting_cancel(meeting=mistaken, by=admin)

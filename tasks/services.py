@@ -16,10 +16,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from communities import access
 from communities.models import Community, Unit
+from notifications.models import Message
+from notifications.services import notify, party_staff
 
 from .evidence import evidence_content_type
 from .models import (
@@ -136,10 +139,12 @@ def _item_load(
     return item
 
 
-def _assignment_parties(item: Item) -> tuple[list[Community], list[Unit]]:
+def _assignment_parties(
+    item: Item, active_communities: list[Community]
+) -> tuple[list[Community], list[Unit]]:
     scope = Item.Scope
     if item.responsible_scope == scope.ALL_COMMUNITIES:
-        return list(Community.objects.active()), []
+        return active_communities, []
     if item.responsible_scope == scope.JOINT_MEETING_MEMBERS:
         return [], list(Unit.objects.joint_meeting_members())
     if item.responsible_scope == scope.NAMED_UNITS:
@@ -153,23 +158,46 @@ def assignments_generate(*, checklist: Checklist) -> int:
     targets the assignment of its primary lead unit. Existing assignments (and their
     reports) are kept, so running it again after adding a community only adds what is
     missing. Returns how many assignments were created."""
-    created = 0
+    existing = set(
+        Assignment.objects.filter(item__checklist=checklist).values_list(
+            "item_id", "community_id", "unit_id", "is_street_level"
+        )
+    )
+    wanted: list[Assignment] = []
+
+    def want(
+        item: Item,
+        *,
+        community: Community | None = None,
+        unit: Unit | None = None,
+        is_street_level: bool = False,
+    ) -> None:
+        key = (
+            item.pk,
+            community.pk if community else None,
+            unit.pk if unit else None,
+            is_street_level,
+        )
+        if key not in existing:
+            existing.add(key)
+            wanted.append(
+                Assignment(
+                    item=item, community=community, unit=unit, is_street_level=is_street_level
+                )
+            )
+
+    active_communities = list(Community.objects.active())
     for item in checklist.items.with_details():
-        communities, units = _assignment_parties(item)
+        communities, units = _assignment_parties(item, active_communities)
         for community in communities:
-            _, was_created = Assignment.objects.get_or_create(item=item, community=community)
-            created += was_created
+            want(item, community=community)
         for unit in units:
-            _, was_created = Assignment.objects.get_or_create(
-                item=item, unit=unit, is_street_level=False
-            )
-            created += was_created
+            want(item, unit=unit)
         if item.has_street_level_targets() and (lead := item.primary_lead_unit) is not None:
-            _, was_created = Assignment.objects.get_or_create(
-                item=item, unit=lead, is_street_level=True
-            )
-            created += was_created
-    return created
+            want(item, unit=lead, is_street_level=True)
+    # One statement per thousand rows: a city's 6,000 communities × 40 items included.
+    Assignment.objects.bulk_create(wanted, batch_size=1000)
+    return len(wanted)
 
 
 @transaction.atomic
@@ -407,7 +435,7 @@ def progress_report_return(
     if not comment.strip():
         raise ValidationError({"comment": "退回时请写明需要修改的内容。"})
     state = ProgressReport.WorkflowState
-    return _transition(
+    report = _transition(
         report=report,
         from_states=(state.SUBMITTED,),
         to_state=state.RETURNED,
@@ -416,6 +444,20 @@ def progress_report_return(
         reviewed_at=timezone.now(),
         reviewed_by=by,
         review_comment=comment,
+    )
+    _notify_returned(report, comment)
+    return report
+
+
+def _notify_returned(report: ProgressReport, comment: str) -> None:
+    """Tell the party's staff their report came back, with the reason."""
+    assignment = report.assignment
+    notify(
+        users=party_staff(community=assignment.community, unit=assignment.unit),
+        kind=Message.Kind.REPORT_RETURNED,
+        title=f"第 {assignment.item.number} 项 {report.month}月进展被退回,请修改后重新提交",
+        body=f"退回意见:{comment}",
+        url=f"{reverse('workspace')}?year={report.year}&month={report.month}",
     )
 
 
@@ -429,7 +471,7 @@ def progress_report_reopen(
     if not reason.strip():
         raise ValidationError({"reason": "请写明重新打开的理由。"})
     state = ProgressReport.WorkflowState
-    return _transition(
+    report = _transition(
         report=report,
         from_states=(state.APPROVED,),
         to_state=state.RETURNED,
@@ -437,6 +479,8 @@ def progress_report_reopen(
         comment=reason,
         review_comment=reason,
     )
+    _notify_returned(report, reason)
+    return report
 
 
 @transaction.atomic
@@ -462,7 +506,7 @@ def extension_request(
         .exists()
     ):
         raise ValidationError("该月已有一份待审批的延期申请。")
-    return DeadlineExtension.objects.create(
+    extension = DeadlineExtension.objects.create(
         assignment=assignment,
         year=year,
         month=month,
@@ -470,6 +514,15 @@ def extension_request(
         reason=reason,
         requested_by=by,
     )
+    lead_units = [link.unit_id for link in assignment.item.lead_unit_links.all()]
+    notify(
+        users=party_staff(unit_ids=lead_units),
+        kind=Message.Kind.EXTENSION_REQUESTED,
+        title=f"{assignment.party} 申请第 {assignment.item.number} 项 {month}月进展延期",
+        body=f"申请延至 {requested_deadline:%Y-%m-%d}。理由:{reason}",
+        url=reverse("review_queue"),
+    )
+    return extension
 
 
 @transaction.atomic
@@ -485,6 +538,17 @@ def extension_decide(
     ):
         raise ValidationError("这份延期申请已经审批过了。")
     extension.refresh_from_db()
+    if extension.requested_by is not None:
+        verdict = "已同意" if grant else "未同意"
+        assignment = extension.assignment
+        notify(
+            users=[extension.requested_by],
+            kind=Message.Kind.EXTENSION_DECIDED,
+            title=f"第 {assignment.item.number} 项 {extension.month}月进展的延期申请{verdict}",
+            body=f"申请延至 {extension.requested_deadline:%Y-%m-%d}。"
+            + (f"审批意见:{comment}" if comment else ""),
+            url=f"{reverse('workspace')}?year={extension.year}&month={extension.month}",
+        )
     return extension
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
+from .evidence import private_file_response
 from .forms import ExtensionRequestForm, ReportForm
 from .models import Assignment, Checklist, Evidence, ProgressReport
 from .selectors import workspace_assignments
@@ -310,26 +311,14 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """Serve an evidence file to users who may see its report, with the content type read
     from its bytes at upload; images and PDF open inline, the rest download."""
     evidence = _evidence_for_user(request, pk)
-    inline = (
-        evidence.content_type.startswith("image/") or evidence.content_type == "application/pdf"
-    )
     try:
         stored = evidence.file.open("rb")
     except FileNotFoundError:
         logger.error("Evidence %s: its file %s is missing", evidence.pk, evidence.file.name)
         raise Http404(_("这份材料的文件已丢失,请联系街道管理员。")) from None
-    response = FileResponse(
-        stored,
-        as_attachment=not inline,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
+    return private_file_response(
+        stored, filename=evidence.original_name, content_type=evidence.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = (
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_POST

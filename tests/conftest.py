@@ -16,8 +16,12 @@ from pytest_django.fixtures import Settings
 from communities.models import Community, Compound, Unit
 from communities.roles import Role
 from communities.services import membership_add
-from tasks.models import Assignment, Checklist
+from meetings.models import Meeting
+from meetings.services import MeetingDetails, meeting_record
+from notifications.models import ReminderSettings
+from tasks.models import Assignment, Checklist, Target
 from tasks.services import assignments_generate, checklist_load_file
+from tests.smtp import SMTPServer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 PASSWORD = "Yijia-test-2017!"
@@ -151,3 +155,77 @@ def _fast_password_hashing(settings: Settings) -> None:
 def evidence_root(tmp_path: Path) -> Path:
     """Where this test's evidence files are stored (MEDIA_ROOT is ``tmp_path``)."""
     return tmp_path / "evidence"
+
+
+@pytest.fixture
+def smtp_server(settings: Settings) -> Iterator[SMTPServer]:
+    """A real SMTP server on loopback; the portal sends its mail there."""
+    server = SMTPServer()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def quiet_before_july(world: Checklist) -> None:
+    """A street where June is long settled and joint meetings were held on 28 July, so
+    that a test sees only the reminders it is about. The street admin keeps a catch-up
+    limit of 7 days (June's overdue reminders are older), and every community and the
+    street held their joint meeting on 28 July (no gap alert before 12 August)."""
+    reminder_settings = ReminderSettings.load()
+    reminder_settings.catch_up_days = 7
+    reminder_settings.save()
+    held_on = datetime.datetime(2017, 7, 28, 14, tzinfo=SHANGHAI)
+    for target in Target.objects.filter(item__checklist=world, item__number=14):
+        if target.level == Target.Level.STREET:
+            Meeting.objects.create(target=target, state=Meeting.State.HELD, starts_at=held_on)
+            continue
+        for community in Community.objects.all():
+            Meeting.objects.create(
+                target=target, community=community, state=Meeting.State.HELD, starts_at=held_on
+            )
+
+
+# Meetings (会议与例行工作): item 14's joint meetings are led by 社区自治办.
+
+
+@pytest.fixture
+def autonomy_staff(world: Checklist) -> User:
+    """社区自治办 staff: lead unit of item 14 (the joint meetings), not of items 3 or 16."""
+    return _person("autonomy", Role.LEAD_UNIT_STAFF, unit=Unit.objects.get(name="社区自治办"))
+
+
+def frequency_duty(checklist: Checklist, item_number: int, *, street: bool = False) -> Target:
+    """The recurring duty (frequency target) of an item: item 14 has a street-level one."""
+    return Target.objects.get(
+        item__checklist=checklist,
+        item__number=item_number,
+        kind=Target.Kind.FREQUENCY,
+        level=Target.Level.STREET if street else Target.Level.PARTY,
+    )
+
+
+def held_meeting(
+    target: Target,
+    community: Community | None,
+    month: int,
+    day: int,
+    by: User,
+    *,
+    hour: int = 14,
+) -> Meeting:
+    """A meeting recorded as held at ``hour``:00 Shanghai time on that day of 2017."""
+    return meeting_record(
+        details=MeetingDetails(
+            target=target,
+            community=community,
+            starts_at=datetime.datetime(2017, month, day, hour, 0, tzinfo=SHANGHAI),
+            place="居委会会议室",
+            minutes="议定事项见附件。",
+        ),
+        by=by,
+    )

@@ -14,6 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from communities.models import Community, Membership, Unit
+from meetings.models import Meeting, MeetingAttachment
+from notifications.models import Message, Reminder, ReminderSettings, WebhookEndpoint
+from notifications.services import notify
 from tasks.models import (
     Assignment,
     CalendarDay,
@@ -46,6 +49,13 @@ MODELS = [
     ("tasks", "evidencerequirement"),
     ("tasks", "deadlineextension"),
     ("tasks", "calendarday"),
+    ("meetings", "meeting"),
+    ("meetings", "meetingattachment"),
+    ("notifications", "remindersettings"),
+    ("notifications", "webhookendpoint"),
+    ("notifications", "message"),
+    ("notifications", "reminder"),
+    ("notifications", "outboxmessage"),
 ]
 
 
@@ -91,13 +101,45 @@ def filed_report(world: Checklist, community_one: Community, admin_user: User) -
     EvidenceRequirement.objects.get_or_create(item=assignment.item, kind=Evidence.Kind.MINUTES)
     Membership.objects.create(user=admin_user, community=community_one)
     CalendarDay.objects.create(date="2030-10-01", kind=CalendarDay.Kind.HOLIDAY, name="国庆节")
+    meeting = Meeting.objects.create(
+        target=assignment.item.checklist.items.get(number=14).targets.get(level="party"),
+        community=community_one,
+        state=Meeting.State.HELD,
+        starts_at="2017-07-20T14:00+08:00",
+        minutes="议定停车方案。",
+    )
+    MeetingAttachment.objects.create(
+        meeting=meeting,
+        file="meetings/1/x",
+        original_name="签到表.pdf",
+        content_type="application/pdf",
+        size=10,
+        uploaded_by=admin_user,
+    )
+    ReminderSettings.load()
+    webhook = WebhookEndpoint.objects.create(
+        community=community_one, kind=WebhookEndpoint.Kind.WECOM, url="https://qyapi.example/x"
+    )
+    [message] = notify(
+        users=[admin_user], kind=Message.Kind.REPORT_RETURNED, title="退回", body="补材料", url="/"
+    )
+    Reminder.objects.create(
+        recipient_key=f"webhook:{webhook.pk}",
+        webhook=webhook,
+        kind=Reminder.Kind.MEETING_GAP,
+        subject=f"community:{community_one.pk}",
+        period="2017-07-20",
+        text="已 15 天未召开。",
+        due_at="2017-08-04T08:30+08:00",
+        message=message,
+    )
     return report
 
 
-def test_every_model_of_the_two_apps_has_an_admin() -> None:
+def test_every_model_of_the_portal_s_apps_has_an_admin() -> None:
     models = [
         model
-        for app_label in ("communities", "tasks")
+        for app_label in ("communities", "tasks", "meetings", "notifications")
         for model in apps.get_app_config(app_label).get_models()
         if not model._meta.model_name.endswith("objectpermission")  # guardian's own rows
     ]

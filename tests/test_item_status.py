@@ -260,9 +260,9 @@ def test_the_item_page_needs_the_same_queries_for_any_number_of_communities(
     # session, user; the item, its lead units, targets, responsible units; permissions of
     # the user and of their groups (sees everything?); leads the item?; own assignments;
     # assignments (with has-a-report) and their month's extensions, visible reports and
-    # their values; header: memberships, role names; the session saved (savepoint,
-    # update, release).
-    expected = 19
+    # their values; header: memberships, role names, unread messages; the session saved
+    # (savepoint, update, release).
+    expected = 20
     with django_assert_max_num_queries(expected):  # type: ignore[operator]
         assert len(client.get(f"/items/{item_8.pk}/").context["rows"]) == 2
 

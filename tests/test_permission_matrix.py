@@ -17,6 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from communities.models import Community, Unit
+from meetings.models import Meeting, MeetingAttachment
+from meetings.services import meeting_attachment_add
 from tasks.models import Checklist, DeadlineExtension, Evidence, ProgressReport, TargetValue
 from tasks.services import (
     evidence_add,
@@ -25,6 +27,7 @@ from tasks.services import (
     progress_report_submit,
 )
 
+from .conftest import frequency_duty, held_meeting
 from .filing import file_item_report
 
 ROLES = ("anonymous", "own", "other", "reviewer", "other_lead", "street_admin", "leader")
@@ -41,6 +44,9 @@ class Objects:
     evidence: Evidence  # on the submitted report
     draft_evidence: Evidence  # on the draft report
     extension: DeadlineExtension  # pending, item 8, community one
+    meeting: Meeting  # item 3's decision meeting (led by 社区党建办), community one, held
+    street_meeting: Meeting  # item 14's street-level joint meeting (led by 社区自治办)
+    meeting_file: MeetingAttachment  # on the community's meeting
 
 
 PNG = (
@@ -56,6 +62,7 @@ def objects(
     community_one: Community,
     community_one_staff: User,
     housing_staff: User,
+    street_admin: User,
     august_3rd_2017: object,
 ) -> Objects:
     submitted = file_item_report(world, 8, community_one, community_one_staff, submit=False)
@@ -84,7 +91,22 @@ def objects(
         reason="台风影响",
         by=community_one_staff,
     )
-    return Objects(submitted, draft, approved, evidence, draft_evidence, extension)
+    meeting = held_meeting(frequency_duty(world, 3), community_one, 8, 1, community_one_staff)
+    meeting_file = meeting_attachment_add(
+        meeting=meeting, upload=SimpleUploadedFile("签到表.png", PNG), by=community_one_staff
+    )
+    street_meeting = held_meeting(frequency_duty(world, 14, street=True), None, 7, 28, street_admin)
+    return Objects(
+        submitted,
+        draft,
+        approved,
+        evidence,
+        draft_evidence,
+        extension,
+        meeting,
+        street_meeting,
+        meeting_file,
+    )
 
 
 @pytest.fixture
@@ -235,6 +257,117 @@ def _pages() -> list[tuple[str, str, object, dict[str, str], dict[str, object]]]
             {},  # filled in the test: community one's assignment
             {**dict.fromkeys(ROLES[1:], "refused"), "own": "ok"},
         ),
+        # Meetings: a community's staff record their own community's; the duty's lead unit
+        # (社区党建办 for item 3: "other_lead" here) any community's; the street admin all.
+        # Unit staff see every community's meetings; leadership reads and changes nothing.
+        ("meetings", "get", lambda o: "/meetings/", {}, everyone),
+        (
+            "new meeting",
+            "get",
+            lambda o: "/meetings/new/",
+            {},
+            # 房管所 leads none of the recurring duties (items 3, 14, 16)
+            {**everyone, "reviewer": 403, "leader": 403},
+        ),
+        (
+            "community meeting",
+            "get",
+            lambda o: f"/meetings/{o.meeting.pk}/",
+            {},
+            {**everyone, "other": 404},
+        ),
+        ("street meeting", "get", lambda o: f"/meetings/{o.street_meeting.pk}/", {}, everyone),
+        (
+            "meeting file",
+            "get",
+            lambda o: f"/meetings/attachments/{o.meeting_file.pk}/",
+            {},
+            {**everyone, "other": 404},
+        ),
+        (
+            "edit community meeting",
+            "get",
+            lambda o: f"/meetings/{o.meeting.pk}/edit/",
+            {},
+            {**everyone, "other": 404, "reviewer": 403, "leader": 403},
+        ),
+        (
+            "edit street meeting",
+            "get",
+            lambda o: f"/meetings/{o.street_meeting.pk}/edit/",
+            {},
+            {**dict.fromkeys(ROLES[1:], 403), "street_admin": 200},
+        ),
+        (
+            "record meeting",
+            "post",
+            lambda o: "/meetings/new/",
+            {},  # filled in the test: item 3's meeting of community one
+            {
+                "own": "ok",
+                "other": 400,  # community one is not among its choices
+                "reviewer": 403,
+                "other_lead": "ok",
+                "street_admin": "ok",
+                "leader": 403,
+            },
+        ),
+        (
+            "change community meeting",
+            "post",
+            lambda o: f"/meetings/{o.meeting.pk}/edit/",
+            {},  # filled in the test
+            {
+                "own": "ok",
+                "other": 404,
+                "reviewer": 403,
+                "other_lead": "ok",
+                "street_admin": "ok",
+                "leader": 403,
+            },
+        ),
+        (
+            "cancel community meeting",
+            "post",
+            lambda o: f"/meetings/{o.meeting.pk}/cancel/",
+            {},
+            {
+                "own": "ok",
+                "other": 404,
+                "reviewer": 403,
+                "other_lead": "ok",
+                "street_admin": "ok",
+                "leader": 403,
+            },
+        ),
+        (
+            "cancel street meeting",
+            "post",
+            lambda o: f"/meetings/{o.street_meeting.pk}/cancel/",
+            {},
+            {**dict.fromkeys(ROLES[1:], 403), "street_admin": "ok"},
+        ),
+        (
+            "delete meeting file",
+            "post",
+            lambda o: f"/meetings/attachments/{o.meeting_file.pk}/delete/",
+            {},
+            {
+                "own": "ok",
+                "other": 404,
+                "reviewer": 403,
+                "other_lead": "ok",
+                "street_admin": "ok",
+                "leader": 403,
+            },
+        ),
+        (
+            "community page",
+            "get",
+            lambda o: f"/communities/{o.meeting.community_id}/",
+            {},
+            {**everyone, "other": 404},
+        ),
     ]
 
 
@@ -263,6 +396,8 @@ def test_each_role_reaches_only_what_it_may(
             "year": "2017",
             "month": "8",
         }
+    if name in ("record meeting", "change community meeting"):
+        data = _meeting_form(objects)
     before = _state(objects)
     response = getattr(client, method)(url, data)
 
@@ -290,8 +425,21 @@ def test_each_role_reaches_only_what_it_may(
             assert _state(objects) == before, "a refused action changed something"
 
 
+def _meeting_form(objects: Objects) -> dict[str, str]:
+    """Item 3's decision meeting of community one, held on 2 August, as the form posts it."""
+    return {
+        "duty": str(objects.meeting.target_id),
+        "community": str(objects.meeting.community_id),
+        "state": "held",
+        "starts_at": "2017-08-02T09:30",
+        "place": "居委会会议室",
+        "minutes": "议定:加装电梯意见征询。",
+    }
+
+
 def _state(objects: Objects) -> tuple[object, ...]:
-    """What a POST could change: report states, evidence, the extension."""
+    """What a POST could change: report states, evidence, the extension, meetings and their
+    files."""
     reports = tuple(
         ProgressReport.objects.filter(
             pk__in=[objects.submitted.pk, objects.draft.pk, objects.approved.pk]
@@ -304,6 +452,8 @@ def _state(objects: Objects) -> tuple[object, ...]:
         Evidence.objects.count(),
         tuple(DeadlineExtension.objects.order_by("pk").values_list("state", flat=True)),
         TargetValue.objects.count(),
+        tuple(Meeting.objects.order_by("pk").values_list("state", "starts_at", "minutes")),
+        MeetingAttachment.objects.count(),
     )
 
 

@@ -162,7 +162,7 @@ def _someone_waits_on_a_lock() -> bool:
         return cursor.fetchone()[0] > 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_saves_creating_the_same_report_at_once_leave_one_report_and_a_concurrent_edit(
     world: Checklist, community_one: Community, august_3rd_2017: Any
 ) -> None:

@@ -300,9 +300,9 @@ def test_the_queue_needs_the_same_queries_for_any_number_of_communities(
     # reviews anything?; filter choices: communities, units (items when the form is
     # drawn); page count, page of reports; prefetched targets, evidence requirements, lead
     # units, extensions, values, evidence, transitions; pending extension requests, their
-    # assignments' extensions; header: memberships, role names; the session saved
-    # (savepoint, update, release).
-    expected = 24
+    # assignments' extensions; header: memberships, role names, unread messages; the
+    # session saved (savepoint, update, release).
+    expected = 25
     with django_assert_max_num_queries(expected):  # type: ignore[operator]
         assert len(client.get("/review/").context["rows"]) == 3
 
@@ -334,7 +334,7 @@ def test_the_street_admin_s_queue_needs_the_same_queries_for_any_number_of_commu
     client.force_login(street_admin)
     # as for a lead unit (the street admin is 街道联席办 staff and reviews its items), less
     # the extensions of pending requests' assignments: there are no pending requests
-    expected = 23
+    expected = 24
     with django_assert_max_num_queries(expected):  # type: ignore[operator]
         client.get("/review/", {"state": "", "mine": ""})
 

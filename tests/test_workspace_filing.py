@@ -501,9 +501,9 @@ def test_the_page_needs_the_same_queries_for_any_number_of_communities_and_items
     # 1 session, 2 user, 3 the checklist, 4 assignments with item, checklist, pillar,
     # community and unit, 5 their targets, 6 evidence requirements, 7 extensions,
     # 8 July's reports, 9 their values, 10 their evidence, 11 June's reports (to prefill),
-    # 12 their values, 13 header: memberships, 14 role groups, 15–17 session update in a
-    # savepoint
-    with django_assert_max_num_queries(17):
+    # 12 their values, 13 header: memberships, 14 role groups, 15 unread messages, 16–18
+    # session update in a savepoint
+    with django_assert_max_num_queries(18):
         client.get(JULY)
     few = _workspace_queries(client)
 

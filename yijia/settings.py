@@ -72,8 +72,11 @@ INSTALLED_APPS = [
     "guardian",
     "import_export",
     "axes",
+    "django_celery_beat",
     "communities",
     "tasks",
+    "meetings",
+    "notifications",
     "assessments",
 ]
 
@@ -106,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "communities.context_processors.user_roles",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -117,6 +121,10 @@ DATABASES = {
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", "0"),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests on SQLite use a file, not memory, so that a Celery worker started by a test
+    # (another process) sees the same database. One file per test process.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -186,15 +194,20 @@ MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = envstr("CELERY_TASK_DEFAULT_QUEUE", "yijia")
+# One beat, reading its schedules from the database (django-celery-beat); the defaults are
+# created by notifications/migrations and edited in the admin.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -225,3 +238,11 @@ LOGGING = {
 # Evidence files (佐证材料): the largest upload accepted, in megabytes.
 EVIDENCE_MAX_MEGABYTES = envint("EVIDENCE_MAX_MEGABYTES", "10")
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000  # the monthly form has a few fields per assignment
+
+# Reminders (notifications/). A worker that claimed a message and has not sent it within
+# this many seconds is taken to have died; another worker may then claim it.
+REMINDER_CLAIM_SECONDS = envint("REMINDER_CLAIM_SECONDS", "300")
+# Webhook (企业微信/钉钉 group robots) requests give up after this many seconds.
+WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", "10")
+# The address people use to reach the portal, for the links in email and group messages.
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

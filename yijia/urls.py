@@ -14,5 +14,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     # The language switch works on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("notifications/", include("notifications.urls")),
+    path("meetings/", include("meetings.urls")),
+    path("communities/", include("communities.urls")),
     path("", include("tasks.urls")),
 ]

@@ -28,7 +28,7 @@ from .conftest import DESKTOP, Screenshot, _open_page
 from .test_login_journey import PageEvents, _watch
 
 # The live server answers from another thread: the test's rows must be committed to be seen.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 MONTH = "?year=2017&month=7"
 RETURN_COMMENT = "请补充签到表照片"

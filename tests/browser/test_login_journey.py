@@ -17,7 +17,7 @@ from tasks.models import Checklist
 from .conftest import Screenshot
 
 # The live server answers from another thread: the test's rows must be committed to be seen.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @dataclass

@@ -1,0 +1,264 @@
+"""Meetings pages: the list with the office's compliance table, a meeting's page, recording
+and changing a meeting, its files.
+
+Each page loads what it shows through the user's visibility first (404 for a meeting the
+user may not see), checks the user may change it (403), validates its form, then calls a
+service (``meetings.services``), which applies the change in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from tasks.evidence import private_file_response
+from tasks.models import Checklist, Item
+
+from . import access, services
+from .compliance import month_compliance
+from .duties import recurring_duties
+from .forms import AttendeeChoices, MeetingFilterForm, MeetingForm
+from .models import Meeting, MeetingAttachment
+
+logger = logging.getLogger(__name__)
+
+LIST_PAGE_SIZE = 50
+
+
+def _meeting_for_user(request: HttpRequest, pk: int) -> Meeting:
+    """The meeting, with all its page shows, if the user may see it; 404 otherwise."""
+    meeting = Meeting.objects.visible_to(request.user).with_details().filter(pk=pk).first()
+    if meeting is None:
+        raise Http404(_("没有找到这次会议,或您无权查看。"))
+    return meeting
+
+
+def _require_editable(request: HttpRequest, meeting: Meeting) -> None:
+    if not Meeting.objects.editable_by(request.user).filter(pk=meeting.pk).exists():
+        raise PermissionDenied(_("您不能修改这次会议的记录。"))
+
+
+@require_safe
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    """会议: the meetings of a month the user may see, filtered by duty and community; for
+    the office (street admin, leadership, unit staff) the month's compliance table."""
+    user = request.user
+    today = timezone.localdate()
+    office = access.sees_every_community(user)
+    year, month = MeetingFilterForm(request.GET, duties=[], communities=[]).chosen_month(today)
+    checklist = Checklist.objects.exclude(status=Checklist.Status.DRAFT).filter(year=year).first()
+    compliance = (
+        month_compliance(checklist=checklist, year=year, month=month, today=today)
+        if office and checklist is not None
+        else None
+    )
+    duties = compliance.duties if compliance else (recurring_duties(checklist) if checklist else [])
+    # what may be recorded: the active checklist's duties (usually the ones shown)
+    active_duties = (
+        duties
+        if checklist is not None and checklist.status == Checklist.Status.ACTIVE
+        else recurring_duties()
+    )
+    communities = list(
+        access.communities_visible_to(user).filter(is_active=True).order_by("order", "name")
+    )
+    form = MeetingFilterForm(request.GET, duties=duties, communities=communities)
+    form.is_valid()
+    meetings = (
+        Meeting.objects.visible_to(user)
+        .for_month(year, month)
+        .select_related("target__item", "community")
+        .annotate(attachment_count=Count("attachments"))
+        .order_by("starts_at", "pk")
+    )
+    duty = form.cleaned_data.get("duty")
+    if duty:
+        meetings = meetings.filter(target_id=duty)
+    chosen = form.cleaned_data.get("community")
+    if chosen == "street":
+        meetings = meetings.street_level()
+    elif chosen:
+        meetings = meetings.filter(community_id=int(chosen))
+    page = Paginator(meetings, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # fetched here, not while drawing the page
+    own = [] if office else communities
+    return render(
+        request,
+        "meetings/meeting_list.html",
+        {
+            "form": form,
+            "year": year,
+            "month": month,
+            "page": page,
+            "compliance": compliance,
+            "office": office,
+            "own_communities": own,
+            "may_record": bool(access.recording_scope(user, duties=active_duties)),
+        },
+    )
+
+
+def _form_page(
+    request: HttpRequest,
+    *,
+    meeting: Meeting | None,
+    initial: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The record form (new or edit): shown, or validated and saved through a service. A
+    rejected form keeps what was typed and saves nothing."""
+    scope = access.recording_scope(request.user)
+    if not scope:
+        raise PermissionDenied(_("您不负责记录任何会议或例行工作。"))
+    attendees = AttendeeChoices(
+        scope.communities(), present=list(meeting.attendees.all()) if meeting else []
+    )
+    checklists = {duty.item.checklist_id for duty in scope.duties}
+    items = list(Item.objects.filter(checklist__in=checklists).order_by("number"))
+    form = MeetingForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        scope=scope,
+        attendee_choices=attendees,
+        items=items,
+        meeting=meeting,
+        initial=initial,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = _save(request, form, meeting)
+            except ValidationError as error:
+                _add_service_errors(form, error)
+            else:
+                return redirect(saved)
+        messages.error(request, _("记录需要修改,请查看标红的提示。什么都还没有保存。"))
+        status = 400
+    return render(
+        request,
+        "meetings/meeting_form.html",
+        {"form": form, "meeting": meeting},
+        status=status,
+    )
+
+
+def _save(request: HttpRequest, form: MeetingForm, meeting: Meeting | None) -> Meeting:
+    details = form.details()
+    state = form.cleaned_data["state"]
+    attachments = form.cleaned_data["attachments"]
+    if meeting is not None:
+        saved = services.meeting_update(
+            meeting=meeting, details=details, state=state, by=request.user, attachments=attachments
+        )
+        messages.success(request, _("已保存会议记录。"))
+    elif state == Meeting.State.HELD:
+        saved = services.meeting_record(details=details, by=request.user, attachments=attachments)
+        messages.success(request, _("已记录会议,计入本月例行工作。"))
+    else:
+        saved = services.meeting_schedule(details=details, by=request.user, attachments=attachments)
+        messages.success(request, _("已安排会议,会前将提醒参会人员。"))
+    return saved
+
+
+def _add_service_errors(form: MeetingForm, error: ValidationError) -> None:
+    """A service's ValidationError on the field it names, or on the whole form."""
+    if hasattr(error, "error_dict") and set(error.error_dict) <= set(form.fields):
+        form.add_error(None, error)
+    else:
+        form.add_error(None, error.messages)
+
+
+def meeting_create(request: HttpRequest) -> HttpResponse:
+    """Schedule or record a meeting; ``?duty=&community=`` preselect (the compliance
+    tables link here)."""
+    initial = {}
+    if request.GET.get("duty", "").isdigit():
+        initial["duty"] = request.GET["duty"]
+    if request.GET.get("community", "").isdigit():
+        initial["community"] = request.GET["community"]
+    return _form_page(request, meeting=None, initial=initial)
+
+
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for_user(request, pk)
+    _require_editable(request, meeting)
+    if not meeting.is_editable():
+        messages.error(request, _("这次会议已经取消,不能再修改。"))
+        return redirect(meeting)
+    return _form_page(request, meeting=meeting)
+
+
+@require_safe
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for_user(request, pk)
+    may_edit = (
+        meeting.is_editable()
+        and Meeting.objects.editable_by(request.user).filter(pk=meeting.pk).exists()
+    )
+    return render(
+        request, "meetings/meeting_detail.html", {"meeting": meeting, "may_edit": may_edit}
+    )
+
+
+@require_POST
+def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for_user(request, pk)
+    _require_editable(request, meeting)
+    try:
+        services.meeting_cancel(meeting=meeting, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已取消这次会议,它不再计入例行工作。"))
+    return redirect(meeting)
+
+
+def _attachment_for_user(request: HttpRequest, pk: int) -> MeetingAttachment:
+    """The file if the user may see its meeting; 404 otherwise."""
+    attachment = (
+        MeetingAttachment.objects.filter(meeting__in=Meeting.objects.visible_to(request.user))
+        .select_related("meeting")
+        .filter(pk=pk)
+        .first()
+    )
+    if attachment is None:
+        raise Http404(_("没有找到这个附件,或您无权查看。"))
+    return attachment
+
+
+@require_safe
+def meeting_attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Serve a meeting's file to users who may see the meeting, with the content type read
+    from its bytes at upload; images and PDF open inline, the rest download."""
+    attachment = _attachment_for_user(request, pk)
+    try:
+        stored = attachment.file.open("rb")
+    except FileNotFoundError:
+        logger.error("Meeting attachment %s: file %s is missing", attachment.pk, attachment.file)
+        raise Http404(_("这个附件的文件已丢失,请联系街道管理员。")) from None
+    return private_file_response(
+        stored, filename=attachment.original_name, content_type=attachment.content_type
+    )
+
+
+@require_POST
+def meeting_attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    attachment = _attachment_for_user(request, pk)
+    meeting = attachment.meeting
+    _require_editable(request, meeting)
+    try:
+        services.meeting_attachment_remove(attachment=attachment, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已删除附件“%(name)s”。") % {"name": attachment.original_name})
+    return redirect(meeting)
