@@ -43,6 +43,26 @@ from import_export.widgets import CharWidget, ForeignKeyWidget, Widget
 # Accepted between names in a list cell; "、" is what the export writes.
 NAME_SEPARATORS = re.compile(r"[、,,;;\n]")
 
+# A cell that begins with one of these is run as a formula by Excel, WPS or LibreOffice
+# (CSV/formula injection, OWASP). Every export writes such text with a leading apostrophe,
+# which the spreadsheet shows as text; an import takes the apostrophe off again.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, made plain text; anything else as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def restore_neutralised(text: str) -> str:
+    """The text an export neutralised, as it was (for a file imported back; a workbook
+    may have turned the carriage return into a line feed)."""
+    if text[:1] == "'" and text[1:].startswith((*FORMULA_TRIGGERS, "\n")):
+        return text[1:]
+    return text
+
 
 def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
@@ -73,7 +93,7 @@ class TextWidget(CharWidget):
     """Text, with the spaces a spreadsheet leaves around it removed."""
 
     def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> str:
-        return super().clean(value, row, **kwargs).strip()
+        return restore_neutralised(super().clean(value, row, **kwargs)).strip()
 
 
 class RequiredTextWidget(TextWidget):
@@ -336,6 +356,11 @@ class SpreadsheetResource(ModelResource):
 
     def get_use_transactions(self) -> bool:
         return True
+
+    def export_field(self, field: Field, instance: models.Model, **kwargs: Any) -> Any:
+        """Every exported cell, with formula injection neutralised (import-export's own
+        escaping is off by default and only strips ``=``)."""
+        return neutralise_formula(super().export_field(field, instance, **kwargs))
 
     def get_error_result_class(self) -> type[Error]:
         return SpreadsheetError
