@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Membership
-from tasks.evidence import evidence_content_type
+from tasks.evidence import uploads_validate
 from tasks.forms import MultipleFileField
 from tasks.models import Item, Target
 
@@ -250,16 +250,7 @@ class MeetingForm(forms.Form):
         ]
 
     def clean_attachments(self) -> list[UploadedFile]:
-        files = self.cleaned_data.get("attachments") or []
-        errors = []
-        for upload in files:
-            try:
-                evidence_content_type(upload)
-            except ValidationError as error:
-                errors.extend(error.messages)
-        if errors:
-            raise ValidationError(errors)
-        return files
+        return uploads_validate(self.cleaned_data.get("attachments") or [])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -74,7 +74,7 @@ def day_label(day: datetime.date) -> str:
 def _items_label(numbers: Iterable[int]) -> str:
     ordered = sorted(set(numbers))
     shown = "、".join(str(number) for number in ordered[:12])
-    more = f" 等 {len(ordered)} 项" if len(ordered) > 12 else ""
+    more = f"等 {len(ordered)} 项" if len(ordered) > 12 else ""
     return f"第 {shown} 项{more}"
 
 

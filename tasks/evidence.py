@@ -121,3 +121,16 @@ def private_file_response(stored: IO[bytes], *, filename: str, content_type: str
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def uploads_validate(files: list[UploadedFile]) -> list[UploadedFile]:
+    """Every file of a multiple upload checked by its bytes; all refusals in one error."""
+    errors = []
+    for upload in files:
+        try:
+            evidence_content_type(upload)
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    return files

@@ -6,12 +6,11 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .evidence import ACCEPT_ATTRIBUTE, evidence_content_type
+from .evidence import ACCEPT_ATTRIBUTE, uploads_validate
 from .models import Assignment, Evidence, ProgressReport, Target
 from .services import VALUE_COLUMNS, ValueInput
 
@@ -137,16 +136,7 @@ class ReportForm(forms.Form):
         return [f"{name}_is_done"]
 
     def clean_evidence_files(self) -> list[UploadedFile]:
-        files = self.cleaned_data.get("evidence_files") or []
-        errors = []
-        for upload in files:
-            try:
-                evidence_content_type(upload)
-            except ValidationError as error:
-                errors.extend(error.messages)
-        if errors:
-            raise ValidationError(errors)
-        return files
+        return uploads_validate(self.cleaned_data.get("evidence_files") or [])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
