@@ -16,6 +16,7 @@ setup: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_checklist fixtures/checklist_2017.yaml
 	$(PY) manage.py load_demo
+	$(PY) manage.py summaries --rebuild
 
 # The portal, and beside it one Celery worker with the beat inside it (reminders, outbox
 # relay) on the embedded filesystem broker; both stop together.

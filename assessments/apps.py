@@ -8,3 +8,12 @@ class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "assessments"
     verbose_name = _("考核")
+
+    def ready(self) -> None:
+        from tasks.signals import assignments_changed, progress_changed, progress_loaded
+
+        from . import summaries
+
+        progress_changed.connect(summaries.on_progress_changed, dispatch_uid="summaries")
+        assignments_changed.connect(summaries.on_assignments_changed, dispatch_uid="summaries")
+        progress_loaded.connect(summaries.on_progress_loaded, dispatch_uid="summaries")

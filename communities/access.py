@@ -22,6 +22,7 @@ AnyUser = AbstractBaseUser | AnonymousUser
 
 FILE_REPORTS = "file_reports"
 REVIEW_REPORTS = "review_reports"
+VIEW_ALL_REPORTS = "tasks.view_all_reports"
 
 
 def community_q(user: AnyUser, codename: str, field: str) -> Q:
@@ -48,7 +49,7 @@ def unit_q(user: AnyUser, codename: str, field: str) -> Q:
 
 def sees_everything(user: AnyUser) -> bool:
     """Street admin and leadership read every report of every party."""
-    return user.is_authenticated and user.has_perm("tasks.view_all_reports")
+    return user.is_authenticated and user.has_perm(VIEW_ALL_REPORTS)
 
 
 def may_reopen_reports(user: AnyUser) -> bool:

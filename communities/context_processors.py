@@ -27,4 +27,7 @@ def user_roles(request: HttpRequest) -> dict[str, object]:
         "nav_files": bool(places),
         "nav_reviews": any(m.unit_leads_items for m in places)
         or bool({Role.STREET_ADMIN, Role.LEADERSHIP} & set(roles)),
+        "nav_dashboard": bool(
+            {Role.STREET_ADMIN, Role.LEADERSHIP, Role.LEAD_UNIT_STAFF} & set(roles)
+        ),
     }

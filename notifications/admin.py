@@ -1,10 +1,18 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import Message, OutboxMessage, Reminder, ReminderSettings, WebhookEndpoint
+from .models import (
+    Message,
+    OutboxMessage,
+    Reminder,
+    ReminderSettings,
+    UrgeNotice,
+    WebhookEndpoint,
+)
 
 
 @admin.register(ReminderSettings)
@@ -84,3 +92,41 @@ class ReminderAdmin(ReadOnlyAdmin):
 class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ["task", "kwargs", "created_at", "published_at", "attempts", "last_error"]
     list_filter = ["task", "published_at"]
+
+
+class AcknowledgedFilter(admin.SimpleListFilter):
+    title = _("是否已确认")
+    parameter_name = "acknowledged"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", _("已确认")), ("no", _("未确认"))]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[UrgeNotice]
+    ) -> QuerySet[UrgeNotice]:
+        if self.value() == "yes":
+            return queryset.filter(acknowledged_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(acknowledged_at__isnull=True)
+        return queryset
+
+
+@admin.register(UrgeNotice)
+class UrgeNoticeAdmin(ReadOnlyAdmin):
+    """Urges are sent from the dashboard and acknowledged by the party: read here only."""
+
+    list_display = ["assignment", "year", "month", "sent_by", "sent_at", "acknowledged_at"]
+    list_display += ["acknowledged_by"]
+    list_filter = [AcknowledgedFilter, "year", "month", "sent_at"]
+    search_fields = ["text", "assignment__community__name", "assignment__unit__name"]
+    date_hierarchy = "sent_at"
+    list_select_related = [
+        "assignment__item",
+        "assignment__community",
+        "assignment__unit",
+        "sent_by",
+        "acknowledged_by",
+    ]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

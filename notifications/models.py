@@ -16,10 +16,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities.models import Community, Unit
+from communities import access
+from communities.models import Community, Membership, Unit
+from tasks.models import Assignment
 
 
 def _validate_days_list(value: str) -> None:
@@ -168,6 +171,7 @@ class Message(models.Model):
         REPORT_RETURNED = "report_returned", _("进展被退回")
         EXTENSION_REQUESTED = "extension_requested", _("延期申请")
         EXTENSION_DECIDED = "extension_decided", _("延期审批结果")
+        URGE = "urge", _("催办")
 
     class Delivery(models.TextChoices):
         PENDING = "pending", _("待发送")
@@ -338,3 +342,120 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.kwargs}"
+
+
+def party_assignments(user: access.AnyUser) -> models.QuerySet[Assignment]:
+    """Assignments of the communities and units the user is staff of (a Membership): the
+    people an urge goes to, and who acknowledge it."""
+    if not user.is_authenticated:
+        return Assignment.objects.none()
+    memberships = Membership.objects.filter(user=user)
+    return Assignment.objects.filter(
+        Q(community__in=memberships.filter(community__isnull=False).values("community"))
+        | Q(unit__in=memberships.filter(unit__isnull=False).values("unit"))
+    )
+
+
+class UrgeNoticeQuerySet(models.QuerySet["UrgeNotice"]):
+    def visible_to(self, user: access.AnyUser) -> UrgeNoticeQuerySet:
+        """Urges the user may open: those to their own community or unit, those they sent,
+        those on items their unit leads, and all of them for the street admin and
+        leadership. One query, whatever the number of urges."""
+        if not user.is_authenticated:
+            return self.none()
+        if access.sees_everything(user):
+            return self
+        return self.filter(
+            Q(sent_by=user)
+            | Q(assignment__in=party_assignments(user))
+            | Q(assignment__in=Assignment.objects.reviewable_by(user))
+        )
+
+    def for_cell(self, assignment_id: int, year: int, month: int) -> UrgeNoticeQuerySet:
+        return self.filter(assignment_id=assignment_id, year=year, month=month)
+
+    def unacknowledged(self) -> UrgeNoticeQuerySet:
+        return self.filter(acknowledged_at__isnull=True)
+
+
+class UrgeNotice(models.Model):
+    """An urging notice (催办) about one late cell of the completion dashboard: one
+    assignment's report for one month, not handed in while its filing deadline has passed.
+    The street admin or the item's lead unit sends it; the party's staff acknowledge it."""
+
+    assignment = models.ForeignKey(
+        Assignment,
+        verbose_name=_("任务分派"),
+        on_delete=models.CASCADE,
+        related_name="urge_notices",
+    )
+    year = models.PositiveSmallIntegerField(_("年"))
+    month = models.PositiveSmallIntegerField(_("月"))
+    text = models.TextField(_("催办内容"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("催办人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("催办时间"), default=timezone.now)
+    sent_on = models.DateField(
+        _("催办日期"), help_text=_("催办时间在上海时区的日期:同一月报同一天只催办一次。")
+    )
+    acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = UrgeNoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("催办")
+        verbose_name_plural = _("催办")
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            # A double-clicked button, or two people at once, urge a month once a day.
+            models.UniqueConstraint(
+                fields=["assignment", "year", "month", "sent_on"],
+                condition=Q(acknowledged_at__isnull=True),
+                name="urge_one_pending_per_cell_and_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1) & Q(month__lte=12), name="urge_month_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_by__isnull=False),
+                name="urge_acknowledged_by_someone",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["assignment", "year", "month"], name="urge_cell"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} · {self.year}年{self.month}月 · {self.sent_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("urge_detail", args=[self.pk])
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.year}年{self.month}月"
+
+    def filing_deadline(self) -> datetime.date:
+        """The month's filing deadline as it stands now (a later granted extension moves
+        it; uses a prefetch of ``assignment__extensions``)."""
+        return self.assignment.filing_deadline(self.year, self.month)
+
+    def days_late(self, today: datetime.date) -> int:
+        """Days past the filing deadline on ``today`` (0 when not past)."""
+        return max(0, (today - self.filing_deadline()).days)

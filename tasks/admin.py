@@ -42,6 +42,7 @@ from .models import (
 )
 from .resources import ItemResource, ProgressReportResource
 from .services import assignments_generate
+from .signals import assignments_changed, progress_changed
 
 # The report's assignment with its item and party, for every list showing a report.
 REPORT_RELATED = (
@@ -72,6 +73,35 @@ class ReadOnlyAdminMixin:
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ProgressSignalMixin:
+    """Tells the dashboards' summary tables about each change made here, in the same
+    transaction (``tasks.signals``). ``progress_key`` gives the assignment-month an object
+    belongs to."""
+
+    def progress_key(self, obj: Any) -> tuple[int, int, int]:
+        raise NotImplementedError
+
+    def _changed(self, keys: list[tuple[int, int, int]]) -> None:
+        for assignment_id, year, month in keys:
+            progress_changed.send(
+                sender=type(self), assignment_id=assignment_id, year=year, month=month
+            )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        self._changed([self.progress_key(form.instance)])
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        key = self.progress_key(obj)
+        super().delete_model(request, obj)  # type: ignore[misc]
+        self._changed([key])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        keys = [self.progress_key(obj) for obj in queryset]
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        self._changed(keys)
 
 
 class PillarInline(admin.TabularInline):
@@ -248,6 +278,21 @@ class AssignmentAdmin(admin.ModelAdmin):
     def party(self, assignment: Assignment) -> str:
         return str(assignment.party)
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        assignments_changed.send(sender=Assignment, checklist_id=form.instance.item.checklist_id)
+
+    def delete_model(self, request: HttpRequest, obj: Assignment) -> None:
+        checklist_id = obj.item.checklist_id
+        super().delete_model(request, obj)
+        assignments_changed.send(sender=Assignment, checklist_id=checklist_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
+        checklists = set(queryset.values_list("item__checklist_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for checklist_id in checklists:
+            assignments_changed.send(sender=Assignment, checklist_id=checklist_id)
+
 
 class TargetValueInline(admin.TabularInline):
     """The figures of the report; which target a value belongs to is fixed."""
@@ -287,7 +332,7 @@ class ReportTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+class ProgressReportAdmin(ProgressSignalMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
     resource_classes = [ProgressReportResource]
     list_display = (
         "period_label",
@@ -336,9 +381,12 @@ class ProgressReportAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
     def party(self, report: ProgressReport) -> str:
         return str(report.assignment.party)
 
+    def progress_key(self, obj: ProgressReport) -> tuple[int, int, int]:
+        return (obj.assignment_id, obj.year, obj.month)
+
 
 @admin.register(TargetValue)
-class TargetValueAdmin(admin.ModelAdmin):
+class TargetValueAdmin(ProgressSignalMixin, admin.ModelAdmin):
     list_display = ("report", "target", "display")
     list_select_related = (*REPORT_RELATED, "target__item")
     list_filter = ("report__year", "report__month", "target__kind")
@@ -348,6 +396,9 @@ class TargetValueAdmin(admin.ModelAdmin):
     @admin.display(description=_("数值"))
     def display(self, value: TargetValue) -> str:
         return value.display()
+
+    def progress_key(self, obj: TargetValue) -> tuple[int, int, int]:
+        return (obj.report.assignment_id, obj.report.year, obj.report.month)
 
 
 @admin.register(Evidence)
@@ -369,7 +420,7 @@ class ReportTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DeadlineExtension)
-class DeadlineExtensionAdmin(admin.ModelAdmin):
+class DeadlineExtensionAdmin(ProgressSignalMixin, admin.ModelAdmin):
     """Requests are made and decided in the portal (``extension_request``,
     ``extension_decide``); here the decision is read-only."""
 
@@ -382,6 +433,9 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def progress_key(self, obj: DeadlineExtension) -> tuple[int, int, int]:
+        return (obj.assignment_id, obj.year, obj.month)
 
 
 class CalendarYearFilter(admin.SimpleListFilter):

@@ -20,6 +20,7 @@ from meetings.services import MeetingDetails, meeting_cancel, meeting_record
 
 from .models import Assignment, Checklist, ProgressReport, Target, TargetValue
 from .services import assignments_generate
+from .signals import progress_loaded
 
 DEMO_PASSWORD = "yijia-demo-2017"  # noqa: S105 (a published demo login, not a secret)
 COMMUNITY_NUMERALS = "一二三四五六七八"
@@ -131,7 +132,6 @@ def _demo_reports(*, checklist: Checklist, rng: random.Random) -> None:
         .select_related("item")
         .prefetch_related("item__targets")
     )
-    now = timezone.now()
     values = []
     for assignment in assignments:
         for month in DEMO_MONTHS:
@@ -140,6 +140,12 @@ def _demo_reports(*, checklist: Checklist, rng: random.Random) -> None:
             state = ProgressReport.WorkflowState.APPROVED
             if month == DEMO_MONTHS[-1]:
                 state = rng.choice(list(ProgressReport.WorkflowState))
+            filed = state != ProgressReport.WorkflowState.DRAFT
+            submitted_at = _demo_submitted_at(checklist, month, rng) if filed else None
+            reviewed = state in (
+                ProgressReport.WorkflowState.APPROVED,
+                ProgressReport.WorkflowState.RETURNED,
+            )
             report = ProgressReport.objects.create(
                 assignment=assignment,
                 year=checklist.year,
@@ -147,15 +153,29 @@ def _demo_reports(*, checklist: Checklist, rng: random.Random) -> None:
                 status=rng.choice(list(ProgressReport.Status)),
                 narrative=f"{month}月按计划推进,相关台账已整理。",
                 workflow_state=state,
-                submitted_at=now if state != ProgressReport.WorkflowState.DRAFT else None,
-                submitted_by=(filer if assignment.community_id else reviewer)
-                if state != ProgressReport.WorkflowState.DRAFT
-                else None,
-                reviewed_at=now if state == ProgressReport.WorkflowState.APPROVED else None,
-                reviewed_by=reviewer if state == ProgressReport.WorkflowState.APPROVED else None,
+                submitted_at=submitted_at,
+                first_submitted_at=submitted_at,
+                submitted_by=(filer if assignment.community_id else reviewer) if filed else None,
+                reviewed_at=submitted_at + datetime.timedelta(days=1) if reviewed else None,
+                reviewed_by=reviewer if reviewed else None,
+                review_comment="请补充佐证材料。"
+                if state == ProgressReport.WorkflowState.RETURNED
+                else "",
             )
             values.extend(_demo_value(target, report, rng) for target in assignment.targets())
     TargetValue.objects.bulk_create(values)
+    progress_loaded.send(sender=ProgressReport, checklist_id=checklist.pk)
+
+
+def _demo_submitted_at(checklist: Checklist, month: int, rng: random.Random) -> datetime.datetime:
+    """When a demo report was first submitted: mostly in the days before the deadline, one
+    in eight a few days after it."""
+    deadline = checklist.filing_deadline(checklist.year, month)
+    if rng.random() < 0.125:
+        day = deadline + datetime.timedelta(days=rng.randint(1, 6))
+    else:
+        day = deadline - datetime.timedelta(days=rng.randint(0, 4))
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
 
 
 def _demo_meetings(

@@ -28,6 +28,7 @@ from yijia.widgets import (
 )
 
 from .models import Assignment, Checklist, Item, ItemLeadUnit, Pillar, ProgressReport, TargetValue
+from .signals import progress_changed
 
 # How a unit's street-level assignment is written in the 责任单位 column, as on the item page.
 STREET_LEVEL_SUFFIX = "(街道层面)"
@@ -227,3 +228,14 @@ class ProgressReportResource(SpreadsheetResource):
     ) -> None:
         if instance.pk is not None:
             instance.version += 1  # a form opened before the import is now out of date
+
+    def after_save_instance(
+        self, instance: ProgressReport, row: dict[str, Any], **kwargs: Any
+    ) -> None:
+        # Its status or narrative changed: tell the summary tables.
+        progress_changed.send(
+            sender=ProgressReport,
+            assignment_id=instance.assignment_id,
+            year=instance.year,
+            month=instance.month,
+        )

@@ -38,6 +38,7 @@ from .models import (
     Target,
     TargetValue,
 )
+from .signals import assignments_changed, progress_changed
 
 TARGET_FIELDS = (
     "title",
@@ -197,6 +198,8 @@ def assignments_generate(*, checklist: Checklist) -> int:
             want(item, unit=lead, is_street_level=True)
     # One statement per thousand rows: a city's 6,000 communities × 40 items included.
     Assignment.objects.bulk_create(wanted, batch_size=1000)
+    if wanted:
+        assignments_changed.send(sender=Assignment, checklist_id=checklist.pk)
     return len(wanted)
 
 
@@ -218,6 +221,7 @@ def assignment_set_communities(*, item: Item, communities: list[Community]) -> N
         for community in communities
         if community.pk not in existing
     )
+    assignments_changed.send(sender=Assignment, checklist_id=item.checklist_id)
 
 
 # ---------------------------------------------------------------------------------------
@@ -330,7 +334,17 @@ def progress_report_save(
             target=target,
             defaults={column: getattr(given, column) for column in VALUE_COLUMNS},
         )
+    _progress_changed(report)
     return report
+
+
+def _progress_changed(report: ProgressReport) -> None:
+    progress_changed.send(
+        sender=ProgressReport,
+        assignment_id=report.assignment_id,
+        year=report.year,
+        month=report.month,
+    )
 
 
 def progress_report_missing_for_submission(*, report: ProgressReport) -> list[str]:
@@ -381,6 +395,7 @@ def _transition(
         report=report, from_state=current, to_state=to_state, by=by, comment=comment
     )
     report.refresh_from_db()
+    _progress_changed(report)
     return report
 
 
@@ -538,6 +553,13 @@ def extension_decide(
     ):
         raise ValidationError("这份延期申请已经审批过了。")
     extension.refresh_from_db()
+    if grant:  # the deadline moved, and with it whether the month is late
+        progress_changed.send(
+            sender=DeadlineExtension,
+            assignment_id=extension.assignment_id,
+            year=extension.year,
+            month=extension.month,
+        )
     if extension.requested_by is not None:
         verdict = "已同意" if grant else "未同意"
         assignment = extension.assignment

@@ -240,6 +240,7 @@ MIGRATION_DATA_STEPS = [
     ("tasks.migrations.0004_calendarday", "grant_street_admin_calendar_permissions"),
     ("meetings.migrations.0002_role_permissions", "grant_street_admin"),
     ("notifications.migrations.0002_default_schedules", "create"),
+    ("assessments.migrations.0002_role_permissions", "grant_dashboard_permissions"),
 ]
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from communities.models import Community, Membership, Unit
 from meetings.models import Meeting, MeetingAttachment
-from notifications.models import Message, Reminder, ReminderSettings, WebhookEndpoint
+from notifications.models import Message, Reminder, ReminderSettings, UrgeNotice, WebhookEndpoint
 from notifications.services import notify
 from tasks.models import (
     Assignment,
@@ -56,6 +56,9 @@ MODELS = [
     ("notifications", "message"),
     ("notifications", "reminder"),
     ("notifications", "outboxmessage"),
+    ("notifications", "urgenotice"),
+    ("assessments", "assignmentmonth"),
+    ("assessments", "partymonth"),
 ]
 
 
@@ -133,13 +136,21 @@ def filed_report(world: Checklist, community_one: Community, admin_user: User) -
         due_at="2017-08-04T08:30+08:00",
         message=message,
     )
+    UrgeNotice.objects.create(
+        assignment=assignment,
+        year=2017,
+        month=6,
+        text="请尽快填报。",
+        sent_by=admin_user,
+        sent_on="2017-07-10",
+    )
     return report
 
 
 def test_every_model_of_the_portal_s_apps_has_an_admin() -> None:
     models = [
         model
-        for app_label in ("communities", "tasks", "meetings", "notifications")
+        for app_label in ("communities", "tasks", "meetings", "notifications", "assessments")
         for model in apps.get_app_config(app_label).get_models()
         if not model._meta.model_name.endswith("objectpermission")  # guardian's own rows
     ]

@@ -3,13 +3,11 @@ is silently overwritten, nothing is submitted twice, and the loser is told why."
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.test import Client
 
 from communities.models import Community
@@ -26,6 +24,7 @@ from tests.filing import (
     form_data,
     page_forms,
 )
+from tests.races import race
 
 
 @pytest.fixture
@@ -153,15 +152,6 @@ def test_saving_a_report_someone_created_after_the_form_was_built_is_a_concurren
     assert _rate(item_1) == (8, 10)
 
 
-def _someone_waits_on_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0] > 0
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_saves_creating_the_same_report_at_once_leave_one_report_and_a_concurrent_edit(
     world: Checklist, community_one: Community, august_3rd_2017: Any
@@ -177,54 +167,21 @@ def test_two_saves_creating_the_same_report_at_once_leave_one_report_and_a_concu
         membership_add(user=person, community=community_one)
         people.append(person)
     item_1 = assignment_of(world, 1, community_one)
-    first_inserted, first_may_commit = threading.Event(), threading.Event()
-    outcome: dict[str, object] = {}
+    outcome = race(
+        lambda: file_report(item_1, people[0]),
+        lambda: progress_report_save(
+            assignment=item_1,
+            year=2017,
+            month=7,
+            by=people[1],
+            status=ProgressReport.Status.IN_PROGRESS,
+            narrative="",
+            values={},
+            version=None,
+        ),
+    )
 
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                file_report(item_1, people[0])
-                first_inserted.set()
-                first_may_commit.wait(10)
-            outcome["first"] = "saved"
-        except Exception as error:  # reported by the assertions below
-            outcome["first"] = error
-        finally:
-            first_inserted.set()
-            connections.close_all()
-
-    def second() -> None:
-        first_inserted.wait(10)
-        try:
-            with transaction.atomic():
-                progress_report_save(
-                    assignment=item_1,
-                    year=2017,
-                    month=7,
-                    by=people[1],
-                    status=ProgressReport.Status.IN_PROGRESS,
-                    narrative="",
-                    values={},
-                    version=None,
-                )
-            outcome["second"] = "saved"
-        except Exception as error:
-            outcome["second"] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + 10
-    while not _someone_waits_on_a_lock() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert _someone_waits_on_a_lock(), "the second insert should wait for the first"
-    first_may_commit.set()
-    for thread in threads:
-        thread.join(10)
-
-    assert outcome["first"] == "saved"
+    assert isinstance(outcome["first"], ProgressReport)
     assert isinstance(outcome["second"], ConcurrentEditError)
     assert ProgressReport.objects.filter(assignment=item_1).count() == 1
     assert _rate(item_1) == (8, 10)

@@ -17,5 +17,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("meetings/", include("meetings.urls")),
     path("communities/", include("communities.urls")),
+    path("dashboard/", include("assessments.urls")),
     path("", include("tasks.urls")),
 ]

@@ -8,11 +8,21 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Error,
+    Page,
+    Request,
+    ViewportSize,
+    sync_playwright,
+)
 
 # Playwright's sync API keeps an asyncio event loop running in the test thread, so Django
 # takes every ORM call the test makes (fixtures creating users, loading the checklist) for
@@ -103,3 +113,39 @@ def screenshot(request: pytest.FixtureRequest) -> Screenshot:
         return path
 
     return take
+
+
+@dataclass
+class PageEvents:
+    """What a page said on its console and which addresses it asked for."""
+
+    errors: list[str] = field(default_factory=list)
+    requested: list[str] = field(default_factory=list)
+
+    def requests_elsewhere_than(self, origin: str) -> list[str]:
+        here = urlsplit(origin).netloc
+        return [
+            url
+            for url in self.requested
+            if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != here
+        ]
+
+
+def _watch(page: Page) -> PageEvents:
+    events = PageEvents()
+
+    def on_console(message: ConsoleMessage) -> None:
+        url = message.location.get("url", "")
+        if message.type == "error":
+            events.errors.append(f"{message.text} ({url})")
+
+    def on_page_error(error: Error) -> None:
+        events.errors.append(f"{error.name}: {error.message}")
+
+    def on_request(request: Request) -> None:
+        events.requested.append(request.url)
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+    page.on("request", on_request)
+    return events

@@ -24,8 +24,7 @@ from communities.models import Community
 from tasks.models import Assignment, Checklist, ProgressReport
 
 from ..conftest import PASSWORD, assignment_of
-from .conftest import DESKTOP, Screenshot, _open_page
-from .test_login_journey import PageEvents, _watch
+from .conftest import DESKTOP, PageEvents, Screenshot, _open_page, _watch
 
 # The live server answers from another thread: the test's rows must be committed to be seen.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -4,56 +4,18 @@ browser setup, and that the portal loads nothing from outside its own server."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import ConsoleMessage, Error, Page, Request, expect
+from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from tasks.models import Checklist
 
-from .conftest import Screenshot
+from .conftest import Screenshot, _watch
 
 # The live server answers from another thread: the test's rows must be committed to be seen.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@dataclass
-class PageEvents:
-    """What a page said on its console and which addresses it asked for."""
-
-    errors: list[str] = field(default_factory=list)
-    requested: list[str] = field(default_factory=list)
-
-    def requests_elsewhere_than(self, origin: str) -> list[str]:
-        here = urlsplit(origin).netloc
-        return [
-            url
-            for url in self.requested
-            if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != here
-        ]
-
-
-def _watch(page: Page) -> PageEvents:
-    events = PageEvents()
-
-    def on_console(message: ConsoleMessage) -> None:
-        url = message.location.get("url", "")
-        if message.type == "error":
-            events.errors.append(f"{message.text} ({url})")
-
-    def on_page_error(error: Error) -> None:
-        events.errors.append(f"{error.name}: {error.message}")
-
-    def on_request(request: Request) -> None:
-        events.requested.append(request.url)
-
-    page.on("console", on_console)
-    page.on("pageerror", on_page_error)
-    page.on("request", on_request)
-    return events
 
 
 @pytest.fixture

@@ -1,0 +1,23 @@
+"""Signals the checklist sends when progress changes, so that other apps (the dashboards'
+summary tables in ``assessments.summaries``) keep up within the same transaction.
+
+Every write path sends them: the services in ``tasks.services``, the admin and the
+spreadsheet import. Receivers run synchronously, inside the sender's transaction.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# A month of an assignment changed: its report was created, edited, submitted, reviewed
+# or reopened, or its filing deadline moved. Arguments: ``assignment_id``, ``year``,
+# ``month``.
+progress_changed = Signal()
+
+# Assignments were created or removed (``checklist_id``): the months they are expected to
+# report change with them.
+assignments_changed = Signal()
+
+# Reports were written in bulk, bypassing the services (the demo data, synthetic data for
+# a benchmark): the checklist's (``checklist_id``) summaries are recomputed as a whole.
+progress_loaded = Signal()

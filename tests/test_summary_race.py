@@ -1,0 +1,43 @@
+"""Two staff of one community submit different items at the same moment, on PostgreSQL
+with two real connections: the community's month in the summary counts both (the second
+transaction waits for the first's lock on the row, then adds up what it committed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+
+from assessments.models import PartyMonth
+from assessments.summaries import summaries_differences
+from communities.models import Community
+from communities.services import membership_add
+from tasks.models import Checklist, ProgressReport
+from tests.filing import file_report
+
+from .conftest import PASSWORD, assignment_of
+from .races import race
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_submissions_at_once_are_both_counted_in_the_community_s_month(
+    world: Checklist, community_one: Community, august_3rd_2017: Any
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs two connections that wait on each other's row locks (PostgreSQL)")
+    people = []
+    for username in ("one-a", "one-b"):
+        person = User.objects.create_user(username, password=PASSWORD)
+        membership_add(user=person, community=community_one)
+        people.append(person)
+    items = [assignment_of(world, number, community_one) for number in (1, 2)]
+    outcome = race(
+        lambda: file_report(items[0], people[0], submit=True),
+        lambda: file_report(items[1], people[1], submit=True),
+    )
+    assert all(isinstance(report, ProgressReport) for report in outcome.values()), outcome
+    july = PartyMonth.objects.get(community=community_one, year=2017, month=7)
+    assert (july.received, july.on_time) == (2, 2)
+    assert summaries_differences(checklist=world) == []
