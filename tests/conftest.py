@@ -8,6 +8,7 @@ import importlib
 import zoneinfo
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -28,10 +29,24 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 PASSWORD = "Yijia-test-2017!"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """The test database, with the 2017 checklist loaded once per session (and worker):
+    loading it takes some 1,300 queries, which each test would otherwise repeat. A test
+    rolls back what it changes; ``serialized_rollback`` brings it back after a committing
+    test."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        checklist_load_file(path=FIXTURES / "checklist_2017.yaml")
+        connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+
+
 @pytest.fixture
 def checklist_2017(db: None) -> Checklist:
     """The 2017 checklist as the seed gives it, with no communities yet."""
-    return checklist_load_file(path=FIXTURES / "checklist_2017.yaml")
+    loaded = Checklist.objects.filter(year=2017).first()
+    return loaded or checklist_load_file(path=FIXTURES / "checklist_2017.yaml")
 
 
 @pytest.fixture
