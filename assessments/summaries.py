@@ -25,6 +25,7 @@ from tasks.models import (
     ProgressReport,
     Target,
 )
+from tasks.signals import is_deferred
 
 from .models import AssignmentMonth, PartyMonth
 
@@ -195,10 +196,12 @@ def _assignment_chunks(checklist: Checklist) -> Iterator[list[Assignment]]:
         yield list(_assignments().filter(pk__in=ids[start : start + CHUNK]).order_by("pk"))
 
 
-def _party_months_compute(checklist: Checklist) -> list[PartyMonth]:
+def _party_months_compute(checklist: Checklist, *, parties: Q | None = None) -> list[PartyMonth]:
+    cells = AssignmentMonth.objects.filter(year=checklist.year, item__checklist=checklist)
+    if parties is not None:
+        cells = cells.filter(parties)
     rows = (
-        AssignmentMonth.objects.filter(year=checklist.year, item__checklist=checklist)
-        .values("community_id", "unit_id", "year", "month")
+        cells.values("community_id", "unit_id", "year", "month")
         .annotate(**_party_aggregates())
         .order_by()
     )
@@ -222,19 +225,28 @@ def summaries_rebuild(*, checklist: Checklist) -> int:
 
 @transaction.atomic
 def assignments_cells_sync(*, checklist: Checklist) -> None:
-    """Give every assignment of the checklist its twelve months (new assignments start as
-    未填报), and recompute the parties' months."""
-    have = set(
-        AssignmentMonth.objects.filter(item__checklist=checklist)
-        .values_list("assignment_id", flat=True)
-        .distinct()
+    """Give each new assignment of the checklist its twelve months (未填报 until filed) and
+    recompute its party's months; after a removal, recompute every party's months."""
+    new_ids = list(
+        Assignment.objects.filter(item__checklist=checklist, months__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    for assignments in _assignment_chunks(checklist):
-        new = [a for a in assignments if a.pk not in have]
-        if new:
-            AssignmentMonth.objects.bulk_create(_cells_for(new, checklist), batch_size=5000)
-    PartyMonth.objects.filter(year=checklist.year).delete()
-    PartyMonth.objects.bulk_create(_party_months_compute(checklist), batch_size=5000)
+    parties: set[tuple[int | None, int | None]] = set()
+    for start in range(0, len(new_ids), CHUNK):
+        assignments = list(_assignments().filter(pk__in=new_ids[start : start + CHUNK]))
+        AssignmentMonth.objects.bulk_create(_cells_for(assignments, checklist), batch_size=5000)
+        parties |= {(a.community_id, a.unit_id) for a in assignments}
+    stale = PartyMonth.objects.filter(year=checklist.year)
+    if parties:
+        communities = {community for community, _unit in parties if community is not None}
+        units = {unit for community, unit in parties if community is None}
+        wanted = Q(community_id__in=communities) | Q(unit_id__in=units)
+        stale = stale.filter(wanted)
+    stale.delete()
+    PartyMonth.objects.bulk_create(
+        _party_months_compute(checklist, parties=wanted if parties else None), batch_size=5000
+    )
 
 
 @dataclass(frozen=True)
@@ -291,11 +303,13 @@ def summaries_differences(*, checklist: Checklist) -> list[Difference]:
 def on_progress_changed(
     sender: Any, *, assignment_id: int, year: int, month: int, **kwargs: Any
 ) -> None:
-    cells_refresh([(assignment_id, year, month)])
+    if not is_deferred():
+        cells_refresh([(assignment_id, year, month)])
 
 
 def on_assignments_changed(sender: Any, *, checklist_id: int, **kwargs: Any) -> None:
-    assignments_cells_sync(checklist=Checklist.objects.get(pk=checklist_id))
+    if not is_deferred():
+        assignments_cells_sync(checklist=Checklist.objects.get(pk=checklist_id))
 
 
 def on_progress_loaded(sender: Any, *, checklist_id: int, **kwargs: Any) -> None:

@@ -7,6 +7,10 @@ spreadsheet import. Receivers run synchronously, inside the sender's transaction
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.dispatch import Signal
 
 # A month of an assignment changed: its report was created, edited, submitted, reviewed
@@ -21,3 +25,23 @@ assignments_changed = Signal()
 # Reports were written in bulk, bypassing the services (the demo data, synthetic data for
 # a benchmark): the checklist's (``checklist_id``) summaries are recomputed as a whole.
 progress_loaded = Signal()
+
+_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("progress_deferred", default=False)
+
+
+def is_deferred() -> bool:
+    """Whether a bulk load is under way (``progress_deferred``): receivers then wait for
+    its ``progress_loaded`` instead of following each change."""
+    return _deferred.get()
+
+
+@contextmanager
+def progress_deferred(*, checklist_id: int) -> Iterator[None]:
+    """Write assignments and reports in bulk without the receivers following each step;
+    at the end ``progress_loaded`` is sent once for the checklist."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    progress_loaded.send(sender=None, checklist_id=checklist_id)

@@ -15,6 +15,7 @@ the process that did it, and the others see the change once their copy expires.
 from __future__ import annotations
 
 import datetime
+import functools
 import time
 from dataclasses import dataclass
 
@@ -54,13 +55,20 @@ def is_working_day(day: datetime.date) -> bool:
     (调休 weekend days work, the National Day week does not); otherwise Monday to Friday
     except the holidays the street admin entered, plus the days entered as 调休上班."""
     if calendar_covers(day.year):
-        return bool(chinese_calendar.is_workday(day))
+        return _officially_working(day)
     entered = _entered_days(day.year)
     if day in entered.working_days:
         return True
     if day in entered.holidays:
         return False
     return day.weekday() < 5
+
+
+@functools.lru_cache(maxsize=4096)
+def _officially_working(day: datetime.date) -> bool:
+    """The official calendar's answer, remembered: it never changes for a covered year,
+    and asking ``chinese_calendar`` costs more than the rest of judging a report."""
+    return bool(chinese_calendar.is_workday(day))
 
 
 def next_working_day(day: datetime.date) -> datetime.date:

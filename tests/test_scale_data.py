@@ -1,0 +1,275 @@
+"""``manage.py generate_scale_data``: synthetic communities, their compounds and staff,
+their assignments and months of progress reports, for benchmarks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from communities import access
+from communities.models import Community, Membership, Unit
+from communities.roles import Role
+from tasks.models import Assignment, Item, ProgressReport, Target, TargetValue
+from tasks.scale_data import DEFAULT_PASSWORD, generated_communities, generated_users
+
+State = ProgressReport.WorkflowState
+Status = ProgressReport.Status
+
+
+def generate(**options: Any) -> str:
+    out = StringIO()
+    call_command(
+        "generate_scale_data",
+        communities=options.pop("communities", 3),
+        through_month=options.pop("through_month", 3),
+        seed=options.pop("seed", 1),
+        stdout=out,
+        **options,
+    )
+    return out.getvalue()
+
+
+@pytest.fixture
+def generated(db: None) -> str:
+    """Three communities and the reports of January to March 2017 (the command loads the
+    2017 checklist itself); the command's output."""
+    return generate()
+
+
+def generated_reports() -> Any:
+    """The generated communities' reports and the units' reports generated staff filed."""
+    return ProgressReport.objects.filter(
+        assignment__community__in=generated_communities()
+    ) | ProgressReport.objects.filter(submitted_by__in=generated_users())
+
+
+def fingerprint() -> dict[str, list[Any]]:
+    """Everything a seed decides, without primary keys or creation times."""
+    party = ("assignment__community__code", "assignment__unit__name", "assignment__item__number")
+    return {
+        "communities": list(generated_communities().order_by("code").values_list("code", "name")),
+        "compounds": list(
+            generated_communities()
+            .order_by("code", "compounds__name")
+            .values_list(
+                "code",
+                "compounds__name",
+                "compounds__address",
+                "compounds__households",
+                "compounds__property_manager",
+                "compounds__has_owners_committee",
+            )
+        ),
+        "users": list(generated_users().order_by("username").values_list("username", "first_name")),
+        "assignments": list(
+            Assignment.objects.filter(community__in=generated_communities())
+            .order_by("community__code", "item__number")
+            .values_list("community__code", "item__number")
+        ),
+        "reports": list(
+            generated_reports()
+            .order_by(*party, "assignment__is_street_level", "month")
+            .values_list(
+                *party,
+                "assignment__is_street_level",
+                "month",
+                "workflow_state",
+                "status",
+                "narrative",
+                "first_submitted_at",
+                "submitted_at",
+                "submitted_by__username",
+                "reviewed_at",
+                "reviewed_by__username",
+                "review_comment",
+                "version",
+            )
+        ),
+        "values": list(
+            TargetValue.objects.filter(report__in=generated_reports())
+            .order_by(*(f"report__{field}" for field in party), "report__month", "target__pk")
+            .values_list(
+                *(f"report__{field}" for field in party),
+                "report__month",
+                "target__title",
+                "numerator",
+                "denominator",
+                "quantity",
+                "achieved_on",
+                "is_done",
+            )
+        ),
+    }
+
+
+def test_it_creates_named_communities_with_compounds(generated: str) -> None:
+    communities = list(generated_communities().order_by("code"))
+    assert [c.code for c in communities] == ["SYN-00001", "SYN-00002", "SYN-00003"]
+    assert all(c.name.endswith("居委会") for c in communities)
+    assert len({c.name for c in communities}) == 3
+    for community in communities:
+        compounds = list(community.compounds.all())
+        assert 3 <= len(compounds) <= 15
+        assert all(c.households > 0 for c in compounds)
+        assert all(c.is_eligible_for_owners_committee for c in compounds if c.has_owners_committee)
+
+
+def test_it_gives_each_community_two_staff_with_their_permission(generated: str) -> None:
+    for community in generated_communities():
+        staff = User.objects.filter(memberships__community=community)
+        assert staff.count() == 2
+        for user in staff:
+            assert user.groups.filter(name=Role.COMMUNITY_STAFF).exists()
+            assert user.has_perm(f"communities.{access.FILE_REPORTS}", community)
+    # The reviewers: two staff for each of the 18 units, who review the items they lead.
+    for unit in Unit.objects.all():
+        staff = User.objects.filter(memberships__unit=unit, username__startswith="syn-")
+        assert staff.count() == 2
+        assert all(user.has_perm(f"communities.{access.REVIEW_REPORTS}", unit) for user in staff)
+    assert generated_users().count() == 3 * 2 + 18 * 2 + 2  # and a street admin and a leader
+    assert Membership.objects.filter(user__in=generated_users()).count() == 3 * 2 + 18 * 2
+
+
+def test_each_community_has_about_forty_assignments(generated: str) -> None:
+    every_community = Item.objects.filter(responsible_scope=Item.Scope.ALL_COMMUNITIES).count()
+    assert every_community == 36
+    for community in generated_communities():
+        assert every_community <= community.assignments.count() <= every_community + 2
+
+
+def test_each_month_has_a_mix_of_states_and_some_reports_missing(generated: str) -> None:
+    assignments = Assignment.objects.filter(community__in=generated_communities()).count()
+    reports = ProgressReport.objects.filter(assignment__community__in=generated_communities())
+    states = {
+        month: Counter(reports.filter(month=month).values_list("workflow_state", flat=True))
+        for month in (1, 2, 3)
+    }
+    assert not reports.filter(month__gt=3).exists()
+    # Most reports are approved; March, the latest month, has many still waiting for
+    # review or being written.
+    assert states[1][State.APPROVED] > 0.8 * assignments
+    assert states[2][State.APPROVED] > 0.7 * assignments
+    assert set(states[3]) == set(State)
+    assert states[3][State.SUBMITTED] > states[1][State.SUBMITTED]
+    assert states[3][State.DRAFT] > states[1][State.DRAFT]
+    missing = 3 * assignments - reports.count()
+    assert 0 < missing < 0.15 * 3 * assignments
+    # The units' own assignments (item 30 for every unit, item 15 for two, the
+    # street-level targets of items 3 and 14) have their reports too.
+    unit_reports = ProgressReport.objects.filter(assignment__unit__isnull=False)
+    assert unit_reports.filter(month=1).count() > 15
+
+
+def test_a_reports_status_and_dates_agree_with_its_figures(generated: str) -> None:
+    reports = list(generated_reports().with_values().select_related("submitted_by"))
+    late = 0
+    for report in reports:
+        verdicts = {evaluation.verdict for evaluation in report.evaluate()}
+        assert Target.Verdict.NOT_REPORTED not in verdicts
+        assert (report.status == Status.LAGGING) == (Target.Verdict.BEHIND in verdicts)
+        if report.status == Status.COMPLETED:
+            assert verdicts == {Target.Verdict.MET}
+        assert report.narrative
+        if report.workflow_state == State.DRAFT:
+            assert report.first_submitted_at is None and report.submitted_by is None
+            continue
+        assert report.first_submitted_at is not None
+        assert report.submitted_at is not None and report.submitted_at >= report.first_submitted_at
+        if report.workflow_state in (State.APPROVED, State.RETURNED):
+            assert report.reviewed_by is not None
+            assert report.reviewed_at is not None and report.reviewed_at > report.submitted_at
+            lead_units = [link.unit for link in report.assignment.item.lead_unit_links.all()]
+            assert report.reviewed_by.memberships.get().unit in lead_units
+        else:
+            assert report.reviewed_by is None
+        assert (report.workflow_state == State.RETURNED) == bool(report.review_comment)
+        late += report.is_late(report.filing_deadline)
+    assert 0 < late < 0.3 * len(reports)
+
+
+def test_the_figures_improve_over_the_year(db: None) -> None:
+    generate(communities=2, through_month=12)
+    values = TargetValue.objects.filter(
+        report__assignment__community__in=generated_communities(), target__kind=Target.Kind.RATE
+    )
+    rate = {
+        month: sum(v.numerator for v in values.filter(report__month=month))
+        / sum(v.denominator for v in values.filter(report__month=month))
+        for month in (1, 12)
+    }
+    assert rate[1] < rate[12]
+    december = list(
+        ProgressReport.objects.filter(
+            assignment__community__in=generated_communities(), month=12
+        ).with_values()
+    )
+    met = [e.is_met for report in december for e in report.evaluate()]
+    assert 0.6 < sum(met) / len(met) < 0.98  # most met by the end of the year, not all
+
+
+def test_every_generated_community_worker_can_log_in_and_open_the_workspace(
+    generated: str, client: Client
+) -> None:
+    for user in User.objects.filter(memberships__community__in=generated_communities()):
+        response = client.post(
+            reverse("login"),
+            {"username": user.username, "password": DEFAULT_PASSWORD},
+            REMOTE_ADDR="10.0.0.1",
+        )
+        assert response.status_code == 302, user.username
+        response = client.get(reverse("workspace"), {"year": 2017, "month": 3})
+        assert response.status_code == 200
+        community = Community.objects.get(memberships__user=user)
+        assert list(response.context["groups"]) == [community.name]
+        assert len(response.context["groups"][community.name]) >= 36
+        client.post(reverse("logout"))
+
+
+def test_the_same_seed_gives_the_same_data(generated: str) -> None:
+    before = fingerprint()
+    assert len(before["reports"]) > 300
+    generate(replace=True)
+    assert fingerprint() == before
+    generate(replace=True, seed=2)
+    assert fingerprint()["reports"] != before["reports"]
+
+
+def test_a_smaller_set_is_the_beginning_of_a_larger_one(generated: str) -> None:
+    def first_two(data: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        codes = {"SYN-00001", "SYN-00002"}
+        return {
+            key: [row for row in rows if row[0] in codes]
+            for key, rows in data.items()
+            if key != "users"
+        }
+
+    three = first_two(fingerprint())
+    generate(communities=2, replace=True)
+    assert first_two(fingerprint()) == three
+
+
+def test_replace_removes_the_earlier_data_first(generated: str) -> None:
+    output = generate(communities=2, replace=True)
+    assert generated_communities().count() == 2
+    assert generated_users().count() == 2 * 2 + 18 * 2 + 2
+    assert not ProgressReport.objects.filter(assignment__community__code__in=["SYN-00003"]).exists()
+    assert "已删除之前生成的 3 个社区" in output
+
+
+def test_it_refuses_to_generate_twice_without_replace(generated: str) -> None:
+    with pytest.raises(CommandError, match="SYN-.*3 个.*--replace"):
+        generate()
+    assert generated_communities().count() == 3
+
+
+def test_it_reports_progress_and_rebuilds_the_summaries(generated: str) -> None:
+    assert "社区 3 个" in generated
+    assert "月报:社区 3/3" in generated
+    assert "汇总表" in generated
