@@ -10,6 +10,7 @@ run by the tests and by ``manage.py summaries --check``.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -314,3 +315,37 @@ def on_assignments_changed(sender: Any, *, checklist_id: int, **kwargs: Any) -> 
 
 def on_progress_loaded(sender: Any, *, checklist_id: int, **kwargs: Any) -> None:
     summaries_rebuild(checklist=Checklist.objects.get(pk=checklist_id))
+
+
+REBUILD_TASK = "assessments.summaries_rebuild"
+
+
+def rebuild_later(checklist_ids: Iterable[int]) -> None:
+    """Ask, inside the caller's transaction, for the checklists' summaries to be rebuilt by
+    a Celery job once it commits (through the outbox); once per checklist while one is
+    still waiting. Checklists without assignments have nothing to rebuild."""
+    from notifications.models import OutboxMessage
+    from notifications.services import outbox_add
+
+    if is_deferred():
+        return
+    with_cells = Checklist.objects.filter(
+        pk__in=set(checklist_ids), items__assignments__isnull=False
+    )
+    for checklist_id in with_cells.values_list("pk", flat=True).distinct():
+        waiting = OutboxMessage.objects.filter(
+            task=REBUILD_TASK, kwargs={"checklist_id": checklist_id}, published_at__isnull=True
+        )
+        if not waiting.exists():
+            outbox_add(task=REBUILD_TASK, checklist_id=checklist_id)
+
+
+def on_target_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    rebuild_later([instance.item.checklist_id])
+
+
+def on_calendar_day_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A holiday entered moves deadlines of its year, and December's of the year before."""
+    day = instance.date
+    year = (day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day)).year
+    rebuild_later(Checklist.objects.filter(year__in=(year, year - 1)).values_list("pk", flat=True))

@@ -285,3 +285,25 @@ def test_the_summary_agrees_with_the_raw_reports_after_every_kind_of_change(
     assert AssignmentMonth.objects.get(assignment=july["B"], month=7).first_submitted_on == (
         datetime.date(2017, 8, 3)
     )
+
+
+def test_a_changed_target_rule_rebuilds_the_summaries_after_commit(
+    world: Checklist, july: dict[str, Assignment]
+) -> None:
+    """Lowering item 8's target to 80% makes B's 8/10 a met target; the rebuild is asked
+    for through the outbox, once, and the job brings the summary in line."""
+    from assessments.jobs import summaries_rebuild_job
+    from notifications.models import OutboxMessage
+
+    target = july["B"].item.targets.get()
+    target.threshold = 80
+    target.save()
+    target.save()  # a second save while the first job waits asks for nothing more
+    assert OutboxMessage.objects.filter(task="assessments.summaries_rebuild").count() == 1
+    assert summaries_differences(checklist=world) != []  # stale until the job runs
+
+    summaries_rebuild_job(world.pk)
+
+    assert summaries_differences(checklist=world) == []
+    cell = AssignmentMonth.objects.get(assignment=july["B"], month=7)
+    assert (cell.targets_met, cell.targets_total) == (1, 1)
