@@ -16,9 +16,12 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +44,7 @@ from .models import (
     TargetValue,
 )
 from .resources import ItemResource, ProgressReportResource
-from .services import assignments_generate
+from .services import assignments_generate, checklist_roll_over
 from .signals import assignments_changed, progress_changed
 
 # The report's assignment with its item and party, for every list showing a report.
@@ -75,6 +78,58 @@ class ReadOnlyAdminMixin:
         return False
 
 
+def _checklist_along(obj: Any, path: str) -> Checklist:
+    """The checklist reached from ``obj`` along ``path`` ("" for a checklist itself,
+    "item__checklist" for a target)."""
+    for name in filter(None, path.split("__")):
+        obj = getattr(obj, name)
+    return obj
+
+
+class _ArchivedYearMixin:
+    """``checklist_path`` leads from the object the admin asks about to its checklist."""
+
+    checklist_path = "checklist"
+
+    def _archived(self, obj: Any) -> bool:
+        return obj is not None and _checklist_along(obj, self.checklist_path).is_archived
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if self._archived(obj):
+            return False
+        return super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if self._archived(obj):
+            return False
+        return super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+class ArchivedYearReadOnlyMixin(_ArchivedYearMixin):
+    """Rows of an archived year's checklist (``tasks.services.checklist_archive``) are
+    shown here, never changed, deleted or added to the year."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """The field that leads to the checklist offers only rows of open years, so that
+        nothing is added to (or moved into) an archived year."""
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        first, _, rest = self.checklist_path.partition("__")
+        if formfield is not None and db_field.name == first:
+            status = f"{rest}__status" if rest else "status"
+            formfield.queryset = formfield.queryset.exclude(**{status: Checklist.Status.ARCHIVED})
+        return formfield
+
+
+class ArchivedYearInlineMixin(_ArchivedYearMixin):
+    """An inline on the page of a row of an archived year (its parent, from which
+    ``checklist_path`` leads): shown without inputs."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if self._archived(obj):
+            return False
+        return super().has_add_permission(request, obj)  # type: ignore[misc]
+
+
 class ProgressSignalMixin:
     """Tells the dashboards' summary tables about each change made here, in the same
     transaction (``tasks.signals``). ``progress_key`` gives the assignment-month an object
@@ -104,19 +159,21 @@ class ProgressSignalMixin:
         self._changed(keys)
 
 
-class PillarInline(admin.TabularInline):
+class PillarInline(ArchivedYearInlineMixin, admin.TabularInline):
+    checklist_path = ""
     model = Pillar
     extra = 0
     fields = ("number", "name")
 
 
 @admin.register(Checklist)
-class ChecklistAdmin(admin.ModelAdmin):
+class ChecklistAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
+    checklist_path = ""
     list_display = ("year", "title", "document_number", "status", "issued_on", "filing_day")
     list_filter = ("status",)
     search_fields = ("title", "document_number", "=year")
     inlines = [PillarInline]
-    actions = ["generate_assignments"]
+    actions = ["generate_assignments", "roll_over"]
 
     def change_view(
         self,
@@ -135,23 +192,63 @@ class ChecklistAdmin(admin.ModelAdmin):
     @admin.action(description=_("按责任单位范围生成任务分派"))
     def generate_assignments(self, request: HttpRequest, queryset: QuerySet[Checklist]) -> None:
         for checklist in queryset:
-            created = assignments_generate(checklist=checklist)
+            try:
+                created = assignments_generate(checklist=checklist)
+            except ValidationError as error:
+                reasons = {"year": checklist.year, "reasons": " ".join(error.messages)}
+                self.message_user(
+                    request, gettext("%(year)s年度清单:%(reasons)s") % reasons, messages.ERROR
+                )
+                continue
             self.message_user(
                 request,
                 gettext("%(year)s年度清单:新建了 %(count)d 项任务分派。")
                 % {"year": checklist.year, "count": created},
             )
 
+    @admin.action(description=_("复制为下一年度清单并归档本年度"), permissions=["add"])
+    def roll_over(self, request: HttpRequest, queryset: QuerySet[Checklist]) -> None:
+        if len(queryset) != 1:
+            self.message_user(
+                request, gettext("请只选择一个年度清单(作为下一年度清单的底稿)。"), messages.ERROR
+            )
+            return
+        [source] = queryset
+        try:
+            checklist = checklist_roll_over(source=source, year=source.year + 1, by=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
+            self.message_user(request, " ".join(reasons), messages.ERROR)
+            return
+        self.log_addition(
+            request, checklist, gettext("由%(year)s年度清单复制") % {"year": source.year}
+        )
+        self.log_change(request, source, gettext("已归档"))
+        self.message_user(
+            request,
+            format_html(
+                gettext(
+                    '已生成{year}年度清单(草稿):<a href="{url}">{checklist}</a>,'
+                    "请核对修改后填写文号、发文日期,再改为“执行中”。{source_year}年度清单已归档,只能查看。"
+                ),
+                year=checklist.year,
+                url=reverse("admin:tasks_checklist_change", args=[checklist.pk]),
+                checklist=checklist,
+                source_year=source.year,
+            ),
+            messages.SUCCESS,
+        )
+
 
 @admin.register(Pillar)
-class PillarAdmin(admin.ModelAdmin):
+class PillarAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
     list_display = ("name", "number", "checklist")
     list_filter = ("checklist__year",)
     list_select_related = ("checklist",)
     search_fields = ("name",)
 
 
-class ItemLeadUnitInline(admin.TabularInline):
+class ItemLeadUnitInline(ArchivedYearInlineMixin, admin.TabularInline):
     model = ItemLeadUnit
     extra = 0
     fields = ("order", "unit")
@@ -162,7 +259,7 @@ class ItemLeadUnitInline(admin.TabularInline):
         return super().get_queryset(request).select_related("unit")
 
 
-class TargetInline(admin.StackedInline):
+class TargetInline(ArchivedYearInlineMixin, admin.StackedInline):
     model = Target
     extra = 0
     ordering = ("order",)
@@ -174,7 +271,7 @@ class TargetInline(admin.StackedInline):
     )
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(ArchivedYearInlineMixin, admin.TabularInline):
     model = Assignment
     extra = 0
     fields = ("community", "unit", "is_street_level")
@@ -185,14 +282,15 @@ class AssignmentInline(admin.TabularInline):
         return super().get_queryset(request).select_related("community", "unit")
 
 
-class EvidenceRequirementInline(admin.TabularInline):
+class EvidenceRequirementInline(ArchivedYearInlineMixin, admin.TabularInline):
     model = EvidenceRequirement
     extra = 0
     fields = ("kind",)
 
 
 @admin.register(EvidenceRequirement)
-class EvidenceRequirementAdmin(admin.ModelAdmin):
+class EvidenceRequirementAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
+    checklist_path = "item__checklist"
     list_display = ("item", "kind")
     list_filter = ("item__checklist__year", "kind")
     list_select_related = ("item",)
@@ -201,7 +299,7 @@ class EvidenceRequirementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Item)
-class ItemAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+class ItemAdmin(ArchivedYearReadOnlyMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
     resource_classes = [ItemResource]
     list_display = (
         "number",
@@ -245,7 +343,8 @@ class ItemAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ItemLeadUnit)
-class ItemLeadUnitAdmin(admin.ModelAdmin):
+class ItemLeadUnitAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
+    checklist_path = "item__checklist"
     list_display = ("item", "unit", "order")
     list_filter = ("item__checklist__year", "unit")
     list_select_related = ("item", "unit")
@@ -254,7 +353,8 @@ class ItemLeadUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
+    checklist_path = "item__checklist"
     list_display = ("__str__", "kind", "requirement", "level", "item")
     list_filter = ("item__checklist__year", "kind", "level", "period")
     list_select_related = ("item__checklist",)
@@ -267,7 +367,8 @@ class TargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
+    checklist_path = "item__checklist"
     list_display = ("item", "party", "is_street_level")
     list_filter = ("item__checklist__year", "is_street_level", "community", "unit")
     list_select_related = ("item", "community", "unit")
@@ -294,9 +395,10 @@ class AssignmentAdmin(admin.ModelAdmin):
             assignments_changed.send(sender=Assignment, checklist_id=checklist_id)
 
 
-class TargetValueInline(admin.TabularInline):
+class TargetValueInline(ArchivedYearInlineMixin, admin.TabularInline):
     """The figures of the report; which target a value belongs to is fixed."""
 
+    checklist_path = "assignment__item__checklist"
     model = TargetValue
     extra = 0
     fields = ("target", "numerator", "denominator", "quantity", "achieved_on", "is_done")
@@ -332,7 +434,10 @@ class ReportTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(ProgressSignalMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
+class ProgressReportAdmin(
+    ArchivedYearReadOnlyMixin, ProgressSignalMixin, SpreadsheetAdminMixin, admin.ModelAdmin
+):
+    checklist_path = "assignment__item__checklist"
     resource_classes = [ProgressReportResource]
     list_display = (
         "period_label",
@@ -386,7 +491,8 @@ class ProgressReportAdmin(ProgressSignalMixin, SpreadsheetAdminMixin, admin.Mode
 
 
 @admin.register(TargetValue)
-class TargetValueAdmin(ProgressSignalMixin, admin.ModelAdmin):
+class TargetValueAdmin(ArchivedYearReadOnlyMixin, ProgressSignalMixin, admin.ModelAdmin):
+    checklist_path = "report__assignment__item__checklist"
     list_display = ("report", "target", "display")
     list_select_related = (*REPORT_RELATED, "target__item")
     list_filter = ("report__year", "report__month", "target__kind")
@@ -402,7 +508,8 @@ class TargetValueAdmin(ProgressSignalMixin, admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EvidenceAdmin(ArchivedYearReadOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    checklist_path = "report__assignment__item__checklist"
     list_display = ("original_name", "kind", "report", "size", "uploaded_by", "uploaded_at")
     list_filter = ("kind", "report__year", "report__month")
     list_select_related = (*REPORT_RELATED, "uploaded_by")
@@ -412,7 +519,8 @@ class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ReportTransition)
-class ReportTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReportTransitionAdmin(ArchivedYearReadOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    checklist_path = "report__assignment__item__checklist"
     list_display = ("report", "from_state", "to_state", "by", "at")
     list_filter = ("to_state", "from_state")
     list_select_related = (*REPORT_RELATED, "by")
@@ -420,10 +528,11 @@ class ReportTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DeadlineExtension)
-class DeadlineExtensionAdmin(ProgressSignalMixin, admin.ModelAdmin):
+class DeadlineExtensionAdmin(ArchivedYearReadOnlyMixin, ProgressSignalMixin, admin.ModelAdmin):
     """Requests are made and decided in the portal (``extension_request``,
     ``extension_decide``); here the decision is read-only."""
 
+    checklist_path = "assignment__item__checklist"
     list_display = ("assignment", "year", "month", "requested_deadline", "state", "decided_at")
     list_filter = ("state", "year", "month")
     list_select_related = ("assignment__item", "assignment__community", "assignment__unit")

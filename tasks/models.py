@@ -77,6 +77,11 @@ class Checklist(models.Model):
     def year_end(self) -> datetime.date:
         return datetime.date(self.year, 12, 31)
 
+    @property
+    def is_archived(self) -> bool:
+        """A closed year: everything it holds is shown, nothing of it changes any more."""
+        return self.status == self.Status.ARCHIVED
+
     def filing_deadline(self, year: int, month: int) -> datetime.date:
         """The day by which the report of ``year``-``month`` is due: the filing day of the
         following month, or the next working day when that is a day off (China's official

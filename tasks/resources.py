@@ -34,6 +34,12 @@ from .signals import progress_changed
 STREET_LEVEL_SUFFIX = "(街道层面)"
 
 
+def _refuse_archived(checklist: Checklist) -> None:
+    """An archived year is read-only: no row of it is written by an import."""
+    if checklist.is_archived:
+        raise ValidationError(gettext("该年度清单已归档,只能查看。"))
+
+
 class PillarWidget(NamedForeignKeyWidget):
     """A pillar by name, among those of the checklist of the row's 年度."""
 
@@ -81,6 +87,10 @@ class ItemResource(SpreadsheetResource):
 
     def filter_export(self, queryset: QuerySet[Item], **kwargs: Any) -> QuerySet[Item]:
         return queryset.with_details()  # type: ignore[attr-defined]
+
+    def import_instance(self, instance: Item, row: dict[str, Any], **kwargs: Any) -> None:
+        super().import_instance(instance, row, **kwargs)
+        _refuse_archived(instance.checklist)
 
     def dehydrate_lead_units(self, item: Item) -> str:
         imported = getattr(item, "imported_lead_units", None)
@@ -222,6 +232,7 @@ class ProgressReportResource(SpreadsheetResource):
                 % {"state": instance.get_workflow_state_display()}
             )
         super().import_instance(instance, row, **kwargs)
+        _refuse_archived(instance.assignment.item.checklist)
 
     def before_save_instance(
         self, instance: ProgressReport, row: dict[str, Any], **kwargs: Any

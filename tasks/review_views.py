@@ -175,9 +175,17 @@ def _report_page(
     and what was typed."""
     user = request.user
     state = ProgressReport.WorkflowState
-    may_review = report.workflow_state == state.SUBMITTED and _reviews(user, report.assignment_id)
-    may_reopen = report.workflow_state == state.APPROVED and access.may_reopen_reports(user)
-    may_edit = report.is_editable_by_party() and _files(user, report.assignment_id)
+    # An archived year's report is only read: no action is offered (the services refuse).
+    open_year = not report.assignment.item.checklist.is_archived
+    may_review = (
+        open_year
+        and report.workflow_state == state.SUBMITTED
+        and _reviews(user, report.assignment_id)
+    )
+    may_reopen = (
+        open_year and report.workflow_state == state.APPROVED and access.may_reopen_reports(user)
+    )
+    may_edit = open_year and report.is_editable_by_party() and _files(user, report.assignment_id)
 
     def form(form_class: type[forms.Form], prefix: str) -> forms.Form:
         if isinstance(bound, form_class):

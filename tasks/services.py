@@ -6,6 +6,7 @@ import datetime
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +31,7 @@ from .models import (
     Checklist,
     DeadlineExtension,
     Evidence,
+    EvidenceRequirement,
     Item,
     ItemLeadUnit,
     Pillar,
@@ -38,7 +40,7 @@ from .models import (
     Target,
     TargetValue,
 )
-from .signals import assignments_changed, progress_changed
+from .signals import assignments_changed, checklist_rolled_over, progress_changed
 
 TARGET_FIELDS = (
     "title",
@@ -50,6 +52,16 @@ TARGET_FIELDS = (
     "level",
     "due_date",
 )
+
+
+ARCHIVED_MESSAGE = "该年度清单已归档,只能查看。"
+
+
+def _check_not_archived(checklist: Checklist) -> None:
+    """An archived year is closed (``checklist_archive``): everything of it is shown,
+    nothing of it changes."""
+    if checklist.is_archived:
+        raise ValidationError(ARCHIVED_MESSAGE)
 
 
 def checklist_load_file(*, path: Path) -> Checklist:
@@ -74,6 +86,9 @@ def checklist_load(*, data: Mapping[str, Any]) -> Checklist:
     units = {unit.name: unit for unit in Unit.objects.all()}
 
     checklist_data = data["checklist"]
+    loaded = Checklist.objects.filter(year=checklist_data["year"]).first()
+    if loaded is not None:
+        _check_not_archived(loaded)
     checklist, _ = Checklist.objects.update_or_create(
         year=checklist_data["year"],
         defaults={
@@ -159,6 +174,7 @@ def assignments_generate(*, checklist: Checklist) -> int:
     targets the assignment of its primary lead unit. Existing assignments (and their
     reports) are kept, so running it again after adding a community only adds what is
     missing. Returns how many assignments were created."""
+    _check_not_archived(checklist)
     existing = set(
         Assignment.objects.filter(item__checklist=checklist).values_list(
             "item_id", "community_id", "unit_id", "is_street_level"
@@ -207,6 +223,7 @@ def assignments_generate(*, checklist: Checklist) -> int:
 def assignment_set_communities(*, item: Item, communities: list[Community]) -> None:
     """Choose the communities concerned by a 相关社区 item. Communities dropped from the
     list lose their assignment only if they have filed nothing for it."""
+    _check_not_archived(item.checklist)
     if item.responsible_scope != Item.Scope.SELECTED_COMMUNITIES:
         raise ValidationError("只有责任单位为“相关社区”的任务才能选择社区。")
     wanted = {community.pk for community in communities}
@@ -273,8 +290,7 @@ def _check_month(checklist: Checklist, year: int, month: int) -> None:
         raise ValidationError("不能填报未来的月份。")
     if year != checklist.year:
         raise ValidationError(f"{checklist.year}年度清单只能填报{checklist.year}年的月份。")
-    if checklist.status == Checklist.Status.ARCHIVED:
-        raise ValidationError("该年度清单已归档,只能查看。")
+    _check_not_archived(checklist)
     if checklist.status == Checklist.Status.DRAFT:
         raise ValidationError("该年度清单还是草稿,尚未开始填报。")
 
@@ -405,6 +421,7 @@ def progress_report_submit(
 ) -> ProgressReport:
     """Hand a draft or corrected report to the lead unit for review."""
     _require(_may_file(by, report.assignment))
+    _check_not_archived(report.assignment.item.checklist)
     problems = progress_report_missing_for_submission(report=report)
     if problems:
         raise ValidationError(problems)
@@ -428,6 +445,7 @@ def progress_report_approve(
 ) -> ProgressReport:
     """The lead unit accepts a submitted report; it is locked from then on."""
     _require(_may_review(by, report.assignment), "只有该任务的牵头单位可以审核。")
+    _check_not_archived(report.assignment.item.checklist)
     state = ProgressReport.WorkflowState
     return _transition(
         report=report,
@@ -447,6 +465,7 @@ def progress_report_return(
 ) -> ProgressReport:
     """The lead unit sends a submitted report back with what to fix."""
     _require(_may_review(by, report.assignment), "只有该任务的牵头单位可以退回。")
+    _check_not_archived(report.assignment.item.checklist)
     if not comment.strip():
         raise ValidationError({"comment": "退回时请写明需要修改的内容。"})
     state = ProgressReport.WorkflowState
@@ -483,6 +502,7 @@ def progress_report_reopen(
     """The street admin reopens an approved report (it goes back to the party as
     returned, with the reason as the comment)."""
     _require(access.may_reopen_reports(by), "只有街道管理员可以重新打开已审核的月报。")
+    _check_not_archived(report.assignment.item.checklist)
     if not reason.strip():
         raise ValidationError({"reason": "请写明重新打开的理由。"})
     state = ProgressReport.WorkflowState
@@ -546,6 +566,7 @@ def extension_decide(
 ) -> DeadlineExtension:
     """The lead unit grants or refuses a pending extension (once)."""
     _require(_may_review(by, extension.assignment), "只有该任务的牵头单位可以审批延期。")
+    _check_not_archived(extension.assignment.item.checklist)
     state = DeadlineExtension.State
     new_state = state.GRANTED if grant else state.REFUSED
     if not DeadlineExtension.objects.filter(pk=extension.pk, state=state.PENDING).update(
@@ -581,6 +602,7 @@ def evidence_add(
     """Attach a file to a report the party may still edit. The type is read from the
     bytes (``tasks.evidence``); the file is stored privately under a random name."""
     _require(_may_file(by, report.assignment))
+    _check_not_archived(report.assignment.item.checklist)
     if not report.is_editable_by_party():
         raise ValidationError("这份月报已提交或已审核,不能再添加材料。")
     content_type = evidence_content_type(upload)
@@ -602,8 +624,146 @@ def evidence_remove(*, evidence: Evidence, by: AbstractBaseUser) -> None:
     """Take a file off a report the party may still edit; the stored file goes too."""
     report = evidence.report
     _require(_may_file(by, report.assignment))
+    _check_not_archived(report.assignment.item.checklist)
     if not report.is_editable_by_party():
         raise ValidationError("这份月报已提交或已审核,不能再删除材料。")
     stored = evidence.file
     evidence.delete()
     transaction.on_commit(lambda: stored.storage.delete(stored.name))
+
+
+# ---------------------------------------------------------------------------------------
+# The next year: the street carries its checklist over and closes the old year.
+
+
+def _may_manage_checklists(by: AbstractBaseUser | None) -> bool:
+    """The street admin (who holds the checklist's model permissions); ``None`` is the
+    operator at the command line."""
+    return by is None or (
+        by.has_perm("tasks.add_checklist") and by.has_perm("tasks.change_checklist")
+    )
+
+
+@transaction.atomic
+def checklist_archive(*, checklist: Checklist, by: AbstractBaseUser | None) -> Checklist:
+    """Close a year: its reports can no longer be saved, submitted, reviewed or reopened,
+    nor extensions asked for or decided, and the admin shows its rows without inputs.
+    Only the checklist's status changes; every report, value, file and record of the year
+    is kept as it is, to be read. Archiving an archived checklist changes nothing."""
+    _require(_may_manage_checklists(by), "只有街道管理员可以归档年度清单。")
+    if checklist.status == Checklist.Status.DRAFT:
+        raise ValidationError("该年度清单还是草稿,尚未启用,不能归档。")
+    # An update of the one column: a stale object in the caller's hands writes nothing else.
+    Checklist.objects.filter(pk=checklist.pk).update(status=Checklist.Status.ARCHIVED)
+    checklist.status = Checklist.Status.ARCHIVED
+    return checklist
+
+
+COPY_BATCH = 1000
+
+
+def _same_day_years_later(day: datetime.date | None, years: int) -> datetime.date | None:
+    """The same day and month ``years`` later; 29 February becomes 28 February in a common
+    year."""
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _copied(row: Any, **changes: Any) -> Any:
+    """An unsaved copy of ``row`` with every concrete column (by attname, so foreign keys as
+    ``item_id``) but its primary key, ``changes`` applied."""
+    values = {
+        field.attname: getattr(row, field.attname)
+        for field in type(row)._meta.concrete_fields
+        if not field.primary_key
+    }
+    values.update(changes)
+    return type(row)(**values)
+
+
+@transaction.atomic
+def checklist_roll_over(*, source: Checklist, year: int, by: AbstractBaseUser | None) -> Checklist:
+    """Create the ``year`` checklist from ``source`` and archive ``source``.
+
+    The new checklist is a draft, with the source's title (its year replaced), issuing
+    bodies and filing day; 文号 and 发文日期 are left for the street to fill in. Pillars,
+    items (with lead units in order, named responsible units, evidence requirements),
+    targets (every column) and assignments are copied, dates moved to the same day of the
+    new year. Assignments mirror the source's, 相关社区 selections and street-level ones
+    included, except those of communities no longer active. Nothing of the source year is
+    changed but its status: reports, values, evidence, history and extensions stay as
+    they are. Receivers of ``assignments_changed`` and ``checklist_rolled_over`` then
+    build and copy what they keep per checklist, in the same transaction."""
+    _require(_may_manage_checklists(by), "只有街道管理员可以生成下一年度清单。")
+    if year <= source.year:
+        raise ValidationError(f"新清单的年度须晚于{source.year}年。")
+    if source.status == Checklist.Status.DRAFT:
+        raise ValidationError(f"{source.year}年度清单还是草稿,不能据此生成下一年度清单。")
+    exists_message = f"{year}年度清单已经存在,不能重复生成。"
+    if Checklist.objects.filter(year=year).exists():
+        raise ValidationError(exists_message)
+    years = year - source.year
+    try:
+        with transaction.atomic():
+            checklist = Checklist.objects.create(
+                year=year,
+                title=source.title.replace(str(source.year), str(year)),
+                issuing_bodies=source.issuing_bodies,
+                status=Checklist.Status.DRAFT,
+                filing_day=source.filing_day,
+            )
+    except IntegrityError:
+        raise ValidationError(exists_message) from None  # created by someone else just now
+
+    Pillar.objects.bulk_create(
+        _copied(pillar, checklist_id=checklist.pk) for pillar in source.pillars.all()
+    )
+    pillars = {pillar.number: pillar.pk for pillar in checklist.pillars.all()}
+    source_items = list(source.items.select_related("pillar"))
+    Item.objects.bulk_create(
+        _copied(
+            item,
+            checklist_id=checklist.pk,
+            pillar_id=pillars[item.pillar.number],
+            due_date=_same_day_years_later(item.due_date, years),
+        )
+        for item in source_items
+    )
+    # Rows are matched by what is unique within a checklist (an item's number), so that
+    # nothing depends on the database returning the primary keys of a bulk insert.
+    by_number = {item.number: item.pk for item in checklist.items.all()}
+    items = {item.pk: by_number[item.number] for item in source_items}
+
+    def copy_to_new_items(rows: QuerySet[Any], *, dated: bool = False) -> None:
+        """Copy rows of the source's items onto the new items, a thousand at a time (a
+        city's assignments run to hundreds of thousands)."""
+        copies = (
+            _copied(
+                row,
+                item_id=items[row.item_id],
+                **({"due_date": _same_day_years_later(row.due_date, years)} if dated else {}),
+            )
+            for row in rows.order_by("pk").iterator(chunk_size=COPY_BATCH)
+        )
+        while batch := list(islice(copies, COPY_BATCH)):
+            rows.model.objects.bulk_create(batch)
+
+    of_source = Q(item__checklist=source)
+    copy_to_new_items(ItemLeadUnit.objects.filter(of_source))
+    copy_to_new_items(Item.responsible_units.through.objects.filter(of_source))
+    copy_to_new_items(EvidenceRequirement.objects.filter(of_source))
+    copy_to_new_items(Target.objects.filter(of_source), dated=True)
+    copy_to_new_items(
+        Assignment.objects.filter(of_source).filter(
+            Q(community__isnull=True) | Q(community__is_active=True)
+        )
+    )
+
+    checklist_archive(checklist=source, by=by)
+    assignments_changed.send(sender=Assignment, checklist_id=checklist.pk)
+    checklist_rolled_over.send(sender=Checklist, source_id=source.pk, checklist_id=checklist.pk)
+    return checklist

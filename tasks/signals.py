@@ -26,6 +26,11 @@ assignments_changed = Signal()
 # a benchmark): the checklist's (``checklist_id``) summaries are recomputed as a whole.
 progress_loaded = Signal()
 
+# A year's checklist was created from an earlier one (``checklist_roll_over``), after its
+# pillars, items, targets and assignments were copied: other apps copy what they keep per
+# checklist (the assessment's scoring scheme). Arguments: ``source_id``, ``checklist_id``.
+checklist_rolled_over = Signal()
+
 _deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("progress_deferred", default=False)
 
 
