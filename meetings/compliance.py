@@ -325,3 +325,13 @@ def community_year_compliance(
     return CommunityYear(
         checklist=checklist, community=community, duties=own, months=rows, starts_on=start
     )
+
+
+def year_compliance(
+    *, checklist: Checklist, months: Sequence[int], today: datetime.date
+) -> dict[tuple[int, int | None, int], DutyMonth]:
+    """Every recurring duty of every party in ``months`` of the checklist's year, judged,
+    keyed by (target pk, community pk or None for the street, month): the assessment's
+    meeting compliance. Three queries, whatever the number of communities."""
+    duties = recurring_duties(checklist)
+    return _judge(duties, duty_parties(duties), checklist=checklist, months=months, today=today)

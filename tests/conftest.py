@@ -256,6 +256,7 @@ MIGRATION_DATA_STEPS = [
     ("meetings.migrations.0002_role_permissions", "grant_street_admin"),
     ("notifications.migrations.0002_default_schedules", "create"),
     ("assessments.migrations.0002_role_permissions", "grant_dashboard_permissions"),
+    ("assessments.migrations.0004_scoring_permissions", "grant_scoring_permissions"),
 ]
 
 

@@ -13,6 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessments.models import Criterion, ManualScore, ScoreAdjustment
+from assessments.scoring import results_publish, scheme_default
 from communities.models import Community, Membership, Unit
 from meetings.models import Meeting, MeetingAttachment
 from notifications.models import Message, Reminder, ReminderSettings, UrgeNotice, WebhookEndpoint
@@ -59,6 +61,12 @@ MODELS = [
     ("notifications", "urgenotice"),
     ("assessments", "assignmentmonth"),
     ("assessments", "partymonth"),
+    ("assessments", "scheme"),
+    ("assessments", "criterion"),
+    ("assessments", "manualscore"),
+    ("assessments", "scoreadjustment"),
+    ("assessments", "publication"),
+    ("assessments", "publishedscore"),
 ]
 
 
@@ -144,6 +152,15 @@ def filed_report(world: Checklist, community_one: Community, admin_user: User) -
         sent_by=admin_user,
         sent_on="2017-07-10",
     )
+    scheme = scheme_default(checklist=world)
+    manual = Criterion.objects.create(
+        scheme=scheme, order=99, title="群众满意度", points=0, rule=Criterion.Rule.MANUAL
+    )
+    ManualScore.objects.create(criterion=manual, community=community_one, points=0)
+    ScoreAdjustment.objects.create(
+        scheme=scheme, community=community_one, points=2, reason="获市级表彰", made_by=admin_user
+    )
+    results_publish(scheme=scheme, by=admin_user, month=6)
     return report
 
 

@@ -18,5 +18,6 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("communities/", include("communities.urls")),
     path("dashboard/", include("assessments.urls")),
+    path("assessments/", include("assessments.scoring_urls")),
     path("", include("tasks.urls")),
 ]

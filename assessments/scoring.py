@@ -1,0 +1,504 @@
+"""The annual assessment of communities: each criterion of the year's scheme scored from
+the community's approved reports and its meeting compliance, the street admin's
+adjustments added, communities ranked, results published (frozen) and the lead units'
+review record.
+
+How a criterion is scored (``docs/assessments.md`` says the same):
+
+- **Attainment** (完成程度, 0–1) of a target, from the community's latest *approved*
+  report of the year up to the month scored:
+  - a rate: the reported rate ÷ the target rate (a rate over nothing counts as met);
+  - a count: the number reported ÷ the number required;
+  - a meeting frequency: the months the duty was met ÷ the months judged (meeting
+    compliance, ``meetings.compliance``);
+  - a date, zero growth or a milestone: 1 when met, else 0.
+  Each is capped at 1. A criterion on an item takes the average of the item's targets. No
+  approved report: 0.
+- **Rule**: proportional (points × attainment); all-or-nothing (the points when attainment
+  is 1, else 0); graded bands (the share of the highest band reached); manual (the
+  points the street admin entered).
+- Points are rounded to 0.01 per line; the total is the sum of the lines shown plus the
+  adjustments, so a sheet always adds up to its total.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import statistics
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities.models import Community
+from meetings.compliance import year_compliance
+from tasks.models import (
+    Assignment,
+    Checklist,
+    ItemLeadUnit,
+    ProgressReport,
+    Target,
+    TargetValue,
+)
+
+from .models import (
+    AssignmentMonth,
+    Criterion,
+    ManualScore,
+    Publication,
+    PublishedScore,
+    Scheme,
+)
+
+CENT = Decimal("0.01")
+ONE = Decimal(1)
+REVIEW_PROMPT_DAYS = 5  # a review within this many days counts as prompt
+
+
+def points_text(value: Decimal) -> str:
+    """Points as people write them: 590, 88.5, 88.89."""
+    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}".rstrip("0")
+
+
+def _points(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class ScoreLine:
+    criterion_id: int
+    title: str
+    points: Decimal
+    rule: str
+    attainment: Decimal | None
+    earned: Decimal
+    explanation: str
+    reports: list[dict[str, Any]] = field(default_factory=list)  # {"id", "label"}
+
+
+@dataclass
+class Adjustment:
+    points: Decimal
+    reason: str
+    made_by: str
+    made_at: datetime.datetime
+
+
+@dataclass
+class ScoreSheet:
+    community: Community
+    lines: list[ScoreLine]
+    adjustments: list[Adjustment]
+    rank: int = 0
+
+    @property
+    def earned(self) -> Decimal:
+        return sum((line.earned for line in self.lines), Decimal(0))
+
+    @property
+    def adjusted(self) -> Decimal:
+        return sum((adjustment.points for adjustment in self.adjustments), Decimal(0))
+
+    @property
+    def total(self) -> Decimal:
+        return self.earned + self.adjusted
+
+    def as_json(self) -> dict[str, Any]:
+        """The sheet as published (``PublishedScore.sheet``): numbers as strings."""
+
+        def plain(value: Any) -> Any:
+            if isinstance(value, Decimal):
+                return str(value)
+            if isinstance(value, datetime.datetime):
+                return value.isoformat()
+            if isinstance(value, list):
+                return [plain(v) for v in value]
+            if isinstance(value, dict):
+                return {k: plain(v) for k, v in value.items()}
+            return value
+
+        return {
+            "lines": [plain(asdict(line)) for line in self.lines],
+            "adjustments": [plain(asdict(adjustment)) for adjustment in self.adjustments],
+            "earned": str(self.earned),
+            "adjusted": str(self.adjusted),
+            "total": str(self.total),
+        }
+
+
+def target_attainment(
+    target: Target, value: TargetValue | None, *, year: int, month: int
+) -> tuple[Decimal, str]:
+    """How far a reported value goes towards ``target`` (0–1), and the figure in words."""
+    evaluation = target.evaluate(value, year=year, month=month)
+    if evaluation.verdict == Target.Verdict.NOT_REPORTED or value is None:
+        return Decimal(0), _("未填报")
+    if target.kind == Target.Kind.RATE:
+        numerator, denominator = value.numerator or 0, value.denominator or 0
+        if denominator == 0 or not target.threshold:
+            return ONE, evaluation.measured
+        share = Decimal(numerator) * 100 / (Decimal(denominator) * target.threshold)
+        return min(ONE, share), evaluation.measured
+    if target.kind == Target.Kind.COUNT:
+        share = Decimal(value.quantity or 0) / target.threshold
+        return min(ONE, share), evaluation.measured
+    return (ONE if evaluation.is_met else Decimal(0)), evaluation.measured
+
+
+def rule_points(criterion: Criterion, attainment: Decimal) -> Decimal:
+    """The points ``criterion``'s rule gives for an attainment (0–1)."""
+    if criterion.rule == Criterion.Rule.PROPORTIONAL:
+        return _points(criterion.points * attainment)
+    if criterion.rule == Criterion.Rule.ALL_OR_NOTHING:
+        return criterion.points if attainment >= ONE else Decimal("0.00")
+    if criterion.rule == Criterion.Rule.BANDS:
+        reached = [
+            Decimal(str(share))
+            for minimum, share in criterion.bands
+            if attainment * 100 >= Decimal(str(minimum))
+        ]
+        return _points(criterion.points * max(reached) / 100) if reached else Decimal("0.00")
+    raise ValueError(criterion.rule)
+
+
+@dataclass
+class _Year:
+    """Everything the sheets of one year need, loaded once for every community."""
+
+    checklist: Checklist
+    month: int
+    reports: dict[tuple[int, int], ProgressReport]  # (community, item) → latest approved
+    compliance: dict[tuple[int, int], tuple[int, int]]  # (target, community) → (met, judged)
+    manual: dict[tuple[int, int], ManualScore]
+
+
+def _load_year(scheme: Scheme, month: int, today: datetime.date) -> _Year:
+    checklist = scheme.checklist
+    latest = (
+        AssignmentMonth.objects.filter(
+            year=checklist.year,
+            month__lte=month,
+            state=AssignmentMonth.State.APPROVED,
+            community__isnull=False,
+            item__checklist=checklist,
+        )
+        .values("assignment_id")
+        .annotate(month=Max("month"))
+    )
+    wanted = [(row["assignment_id"], row["month"]) for row in latest]
+    reports: dict[tuple[int, int], ProgressReport] = {}
+    if wanted:
+        by_assignment = dict(wanted)
+        candidates = (
+            ProgressReport.objects.filter(
+                assignment_id__in=by_assignment,
+                year=checklist.year,
+                workflow_state=ProgressReport.WorkflowState.APPROVED,
+            )
+            .select_related("assignment__item__checklist")
+            .prefetch_related("assignment__item__targets", "values")
+        )
+        for report in candidates:
+            if by_assignment[report.assignment_id] == report.month:
+                key = (report.assignment.community_id, report.assignment.item_id)
+                reports[key] = report
+    end_of_month = datetime.date(
+        checklist.year, month, calendar.monthrange(checklist.year, month)[1]
+    )
+    judged = year_compliance(
+        checklist=checklist, months=range(1, month + 1), today=min(today, end_of_month)
+    )
+    compliance: dict[tuple[int, int], tuple[int, int]] = defaultdict(lambda: (0, 0))
+    for (target_id, community_id, _month), duty in judged.items():
+        if community_id is None or duty.verdict == Target.Verdict.ON_TRACK:
+            continue  # the street's own duty; a month still running is not judged yet
+        met, counted = compliance[(target_id, community_id)]
+        compliance[(target_id, community_id)] = (met + duty.is_met, counted + 1)
+    manual = {
+        (score.criterion_id, score.community_id): score
+        for score in ManualScore.objects.filter(criterion__scheme=scheme)
+    }
+    return _Year(checklist, month, reports, dict(compliance), manual)
+
+
+def _target_line(
+    target: Target, community: Community, year: _Year
+) -> tuple[Decimal, str, list[dict[str, Any]]]:
+    if target.kind == Target.Kind.FREQUENCY:
+        met, judged = year.compliance.get((target.pk, community.pk), (0, 0))
+        if not judged:
+            return Decimal(0), _("尚无已评判的月份"), []
+        words = _("%(met)s/%(judged)s 个月达标") % {"met": met, "judged": judged}
+        return Decimal(met) / judged, words, []
+    report = year.reports.get((community.pk, target.item_id))
+    if report is None:
+        return Decimal(0), _("无已审核的月报"), []
+    value = report.values_by_target.get(target.pk)
+    attainment, measured = target_attainment(target, value, year=report.year, month=report.month)
+    link = {"id": report.pk, "label": f"{report.month}月"}
+    return attainment, f"{measured}({report.month}月)", [link]
+
+
+def _line(criterion: Criterion, community: Community, year: _Year) -> ScoreLine:
+    line = ScoreLine(
+        criterion_id=criterion.pk,
+        title=criterion.title,
+        points=criterion.points,
+        rule=criterion.get_rule_display(),
+        attainment=None,
+        earned=Decimal("0.00"),
+        explanation="",
+    )
+    if criterion.rule == Criterion.Rule.MANUAL:
+        manual = year.manual.get((criterion.pk, community.pk))
+        if manual is None:
+            line.explanation = _("尚未评分")
+        else:
+            line.earned = min(criterion.points, _points(manual.points))
+            line.explanation = manual.note or _("人工评分")
+        return line
+    if criterion.target is not None:
+        targets = [criterion.target]
+    else:
+        assert criterion.item is not None  # noqa: S101 (criterion_has_a_basis_unless_manual)
+        targets = [t for t in criterion.item.targets.all() if t.level == Target.Level.PARTY]
+    if not targets:  # an item without measurable targets: approved as 已完成
+        report = year.reports.get((community.pk, criterion.item_id))
+        done = report is not None and report.status == ProgressReport.Status.COMPLETED
+        attainment = ONE if done else Decimal(0)
+        words = _("已完成") if done else _("无已审核的“已完成”月报")
+        parts = [
+            (attainment, words, [{"id": report.pk, "label": f"{report.month}月"}] if report else [])
+        ]
+    else:
+        parts = [_target_line(target, community, year) for target in targets]
+    line.attainment = sum((part[0] for part in parts), Decimal(0)) / len(parts)
+    line.earned = rule_points(criterion, line.attainment)
+    line.explanation = ";".join(part[1] for part in parts)
+    seen: set[int] = set()
+    for part in parts:
+        for link in part[2]:
+            if link["id"] not in seen:
+                seen.add(link["id"])
+                line.reports.append(link)
+    return line
+
+
+def score_sheets(
+    scheme: Scheme, *, month: int = 12, today: datetime.date | None = None
+) -> list[ScoreSheet]:
+    """Every community's score sheet, ranked (best first; equal totals share a rank)."""
+    today = today or timezone.localdate()
+    checklist = scheme.checklist
+    year = _load_year(scheme, month, today)
+    criteria = list(
+        scheme.criteria.select_related(
+            "target__item__checklist", "item__checklist"
+        ).prefetch_related("item__targets")
+    )
+    communities = list(
+        Community.objects.filter(
+            pk__in=Assignment.objects.filter(item__checklist=checklist).values("community_id")
+        ).order_by("order", "name")
+    )
+    adjustments: dict[int, list[Adjustment]] = defaultdict(list)
+    for adjustment in scheme.adjustments.select_related("made_by"):
+        adjustments[adjustment.community_id].append(
+            Adjustment(
+                points=adjustment.points,
+                reason=adjustment.reason,
+                made_by=adjustment.made_by.get_full_name() or adjustment.made_by.get_username(),
+                made_at=adjustment.made_at,
+            )
+        )
+    sheets = [
+        ScoreSheet(
+            community=community,
+            lines=[_line(criterion, community, year) for criterion in criteria],
+            adjustments=adjustments[community.pk],
+        )
+        for community in communities
+    ]
+    return rank(sheets)
+
+
+def rank(sheets: list[ScoreSheet]) -> list[ScoreSheet]:
+    """Best total first; equal totals share a rank and the next rank skips (1, 2, 2, 4)."""
+    ordered = sorted(sheets, key=lambda sheet: -sheet.total)
+    for position, sheet in enumerate(ordered, start=1):
+        previous = ordered[position - 2] if position > 1 else None
+        sheet.rank = previous.rank if previous and previous.total == sheet.total else position
+    return ordered
+
+
+@transaction.atomic
+def results_publish(*, scheme: Scheme, by: Any, month: int = 12, note: str = "") -> Publication:
+    """Publish the year's results: each community's sheet is frozen as it stands now;
+    later changes to reports do not touch it. Publishing again is recorded as the next
+    publication (a note saying why is required)."""
+    from django.core.exceptions import ValidationError
+
+    previous = scheme.publications.order_by("-number").first()
+    if previous is not None and not note.strip():
+        raise ValidationError({"note": _("重新发布时请写明原因。")})
+    points = sum((criterion.points for criterion in scheme.criteria.all()), Decimal(0))
+    if points != scheme.total_points:
+        raise ValidationError(
+            _("考核项分值合计 %(points)s 分,与总分 %(total)s 分不符,不能发布。")
+            % {"points": points_text(points), "total": points_text(scheme.total_points)}
+        )
+    publication = Publication.objects.create(
+        scheme=scheme,
+        number=(previous.number + 1) if previous else 1,
+        published_by=by,
+        note=note,
+        as_of_month=month,
+    )
+    PublishedScore.objects.bulk_create(
+        PublishedScore(
+            publication=publication,
+            community=sheet.community,
+            rank=sheet.rank,
+            total=sheet.total,
+            sheet=sheet.as_json(),
+        )
+        for sheet in score_sheets(scheme, month=month)
+    )
+    return publication
+
+
+@dataclass
+class ReviewRecord:
+    """How promptly a lead unit reviewed the reports on the items it leads."""
+
+    unit: Any
+    reviewed: int = 0
+    prompt: int = 0
+    waiting: int = 0
+    days: list[float] = field(default_factory=list)
+    oldest_waiting_days: int = 0
+
+    @property
+    def median_days(self) -> float | None:
+        return round(statistics.median(self.days), 1) if self.days else None
+
+    @property
+    def prompt_rate(self) -> float | None:
+        return round(self.prompt * 100 / self.reviewed, 1) if self.reviewed else None
+
+
+def review_records(
+    checklist: Checklist, *, now: datetime.datetime | None = None
+) -> list[ReviewRecord]:
+    """Each lead unit's record for the year: reports reviewed, the median days from
+    submission to review, the share reviewed within ``REVIEW_PROMPT_DAYS`` days, and those
+    still waiting (two queries)."""
+    now = now or timezone.now()
+    units: dict[int, ReviewRecord] = {}
+    leads: dict[int, list[int]] = defaultdict(list)
+    for link in ItemLeadUnit.objects.filter(item__checklist=checklist).select_related("unit"):
+        units.setdefault(link.unit_id, ReviewRecord(unit=link.unit))
+        leads[link.item_id].append(link.unit_id)
+    rows = ProgressReport.objects.filter(
+        assignment__item__checklist=checklist, submitted_at__isnull=False
+    ).values_list("assignment__item_id", "workflow_state", "submitted_at", "reviewed_at")
+    for item_id, state, submitted_at, reviewed_at in rows:
+        for unit_id in leads.get(item_id, []):
+            record = units[unit_id]
+            if state == ProgressReport.WorkflowState.SUBMITTED:
+                record.waiting += 1
+                record.oldest_waiting_days = max(
+                    record.oldest_waiting_days, (now - submitted_at).days
+                )
+            elif reviewed_at is not None and reviewed_at >= submitted_at:
+                days = (reviewed_at - submitted_at).total_seconds() / 86400
+                record.reviewed += 1
+                record.days.append(days)
+                record.prompt += days <= REVIEW_PROMPT_DAYS
+    return sorted(units.values(), key=lambda record: (record.unit.order, record.unit.name))
+
+
+def scheme_default(*, checklist: Checklist, total: Decimal = Decimal(600)) -> Scheme:
+    """A first scheme the street admin then edits: one criterion per item that communities
+    report on, the total shared out equally (whole points, the remainder to the first
+    items); proportional for rates and counts, meeting compliance for frequencies,
+    all-or-nothing for dates, zero growth and milestones."""
+    scheme, _created = Scheme.objects.get_or_create(
+        checklist=checklist, defaults={"total_points": total}
+    )
+    if scheme.criteria.exists():
+        return scheme
+    items = list(
+        checklist.items.filter(assignments__community__isnull=False)
+        .distinct()
+        .prefetch_related("targets")
+        .order_by("number")
+    )
+    if not items:
+        return scheme
+    share, remainder = divmod(int(scheme.total_points), len(items))
+    proportional = {Target.Kind.RATE, Target.Kind.COUNT, Target.Kind.FREQUENCY}
+    Criterion.objects.bulk_create(
+        Criterion(
+            scheme=scheme,
+            order=position,
+            title=_("第 %(number)s 项") % {"number": item.number}
+            + " "
+            + item.text[:60].split(",")[0].split("。")[0],
+            points=Decimal(share + (1 if position <= remainder else 0)),
+            item=item,
+            rule=Criterion.Rule.PROPORTIONAL
+            if {t.kind for t in item.targets.all() if t.level == Target.Level.PARTY} <= proportional
+            and any(t.level == Target.Level.PARTY for t in item.targets.all())
+            else Criterion.Rule.ALL_OR_NOTHING,
+        )
+        for position, item in enumerate(items, start=1)
+    )
+    return scheme
+
+
+def scheme_copy(*, source: Checklist, checklist: Checklist) -> Scheme | None:
+    """Carry the source year's scheme into ``checklist`` (rolled over from it): the same
+    criteria on the same-numbered items and targets, to be edited for the new year. Scores,
+    adjustments and publications stay with the old year."""
+    old = Scheme.objects.filter(checklist=source).first()
+    if old is None or Scheme.objects.filter(checklist=checklist).exists():
+        return None
+    items = {item.number: item for item in checklist.items.all()}
+    targets = {
+        (target.item.number, target.order): target
+        for target in Target.objects.filter(item__checklist=checklist).select_related("item")
+    }
+    scheme = Scheme.objects.create(
+        checklist=checklist, title=old.title, total_points=old.total_points
+    )
+    Criterion.objects.bulk_create(
+        Criterion(
+            scheme=scheme,
+            order=criterion.order,
+            title=criterion.title,
+            points=criterion.points,
+            item=items.get(criterion.item.number) if criterion.item else None,
+            target=targets.get((criterion.target.item.number, criterion.target.order))
+            if criterion.target
+            else None,
+            rule=criterion.rule,
+            bands=criterion.bands,
+        )
+        for criterion in old.criteria.select_related("item", "target__item")
+    )
+    return scheme
+
+
+def on_checklist_rolled_over(
+    sender: Any, *, source_id: int, checklist_id: int, **kwargs: Any
+) -> None:
+    scheme_copy(
+        source=Checklist.objects.get(pk=source_id), checklist=Checklist.objects.get(pk=checklist_id)
+    )

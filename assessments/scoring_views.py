@@ -1,0 +1,241 @@
+"""The assessment's pages: the ranking with the lead units' review record, each
+community's score sheet, adjustments and publishing (street admin), the Excel export.
+Once published, everyone sees the published (frozen) results; the street admin can also
+look at the live computation before publishing again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import tablib
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from communities import access
+from communities.models import Community
+from tasks.views import _checklist_for
+from yijia.widgets import neutralise_formula
+
+from .dashboard import default_month
+from .models import Publication, Scheme, ScoreAdjustment
+from .scoring import ScoreSheet, results_publish, review_records, score_sheets
+
+
+def _scheme(request: HttpRequest) -> Scheme:
+    checklist = _checklist_for(request)
+    scheme = Scheme.objects.filter(checklist=checklist).select_related("checklist").first()
+    if scheme is None:
+        raise Http404(_("%(year)s年度还没有考核方案") % {"year": checklist.year})
+    return scheme
+
+
+def _month(request: HttpRequest, scheme: Scheme) -> int:
+    value = request.GET.get("month") or request.POST.get("month")
+    if value:
+        if not value.isdigit() or not 1 <= int(value) <= 12:
+            raise Http404(_("月份应在 1 到 12 之间"))
+        return int(value)
+    return default_month(scheme.checklist, timezone.localdate())
+
+
+@dataclass
+class Results:
+    """What the pages show: the published results, or the live computation."""
+
+    scheme: Scheme
+    month: int
+    publication: Publication | None
+    live: bool
+    sheets: list[dict[str, Any]]  # {"community", "rank", "total", "sheet": as_json()}
+
+
+def _results(request: HttpRequest, scheme: Scheme) -> Results:
+    publication = scheme.publications.select_related("published_by").order_by("-number").first()
+    may_publish = request.user.has_perm("assessments.publish_scores")
+    live = publication is None or (may_publish and request.GET.get("live") == "1")
+    if not live:
+        assert publication is not None  # noqa: S101 (narrowing)
+        rows = publication.scores.select_related("community").order_by("rank", "community__order")
+        sheets = [
+            {"community": row.community, "rank": row.rank, "total": row.total, "sheet": row.sheet}
+            for row in rows
+        ]
+        return Results(scheme, publication.as_of_month, publication, False, sheets)
+    month = _month(request, scheme)
+    computed: list[ScoreSheet] = score_sheets(scheme, month=month)
+    sheets = [
+        {"community": s.community, "rank": s.rank, "total": s.total, "sheet": s.as_json()}
+        for s in computed
+    ]
+    return Results(scheme, month, publication, True, sheets)
+
+
+def ranking(request: HttpRequest) -> HttpResponse:
+    """The communities ranked, and the lead units' review record."""
+    if not request.user.has_perm("assessments.view_scores"):
+        raise PermissionDenied(_("考核排名只对街道管理员、街道领导和牵头单位开放。"))
+    scheme = _scheme(request)
+    results = _results(request, scheme)
+    criteria = list(scheme.criteria.all())
+    return render(
+        request,
+        "assessments/ranking.html",
+        {
+            "scheme": scheme,
+            "results": results,
+            "criteria_count": len(criteria),
+            "criteria_points": sum(c.points for c in criteria),
+            "records": review_records(scheme.checklist),
+            "may_publish": request.user.has_perm("assessments.publish_scores"),
+            "publications": list(scheme.publications.select_related("published_by")),
+        },
+    )
+
+
+def _may_see_sheet(request: HttpRequest, community: Community) -> bool:
+    if request.user.has_perm("assessments.view_scores"):
+        return True
+    own = Community.objects.filter(access.community_q(request.user, access.FILE_REPORTS, "pk"))
+    return own.filter(pk=community.pk).exists()
+
+
+def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """How a community earned or lost each point, with the reports behind it."""
+    community = get_object_or_404(Community, pk=pk)
+    if not _may_see_sheet(request, community):
+        raise Http404(_("没有找到这个社区的得分,或您无权查看。"))
+    scheme = _scheme(request)
+    results = _results(request, scheme)
+    row = next((row for row in results.sheets if row["community"].pk == community.pk), None)
+    if row is None:
+        raise Http404(_("这个社区不在本年度的考核范围内。"))
+    return render(
+        request,
+        "assessments/score_sheet.html",
+        {
+            "scheme": scheme,
+            "results": results,
+            "row": row,
+            "community": community,
+            "count": len(results.sheets),
+            "may_adjust": request.user.has_perm("assessments.add_scoreadjustment"),
+        },
+    )
+
+
+@require_POST
+def adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    """The street admin adds or deducts points with a reason; recorded with who and when."""
+    if not request.user.has_perm("assessments.add_scoreadjustment"):
+        raise PermissionDenied(_("只有街道管理员可以加减分。"))
+    community = get_object_or_404(Community, pk=pk)
+    scheme = _scheme(request)
+    back = f"{reverse('score_sheet', args=[pk])}?year={scheme.checklist.year}&live=1"
+    reason = request.POST.get("reason", "").strip()
+    try:
+        points = Decimal(request.POST.get("points", "").strip())
+    except InvalidOperation:
+        points = Decimal(0)
+    if not points or not points.is_finite() or abs(points) > scheme.total_points:
+        messages.error(request, _("请填写加减的分数(扣分填负数),不能为 0。"))
+    elif not reason:
+        messages.error(request, _("请写明加减分的理由。"))
+    else:
+        ScoreAdjustment.objects.create(
+            scheme=scheme, community=community, points=points, reason=reason, made_by=request.user
+        )
+        messages.success(request, _("已记录加减分,重新发布后生效于已发布的结果。"))
+    return redirect(back)
+
+
+@require_POST
+def publish(request: HttpRequest) -> HttpResponse:
+    """Publish (or publish again, with a reason) the year's results."""
+    if not request.user.has_perm("assessments.publish_scores"):
+        raise PermissionDenied(_("只有街道管理员可以发布考核结果。"))
+    scheme = _scheme(request)
+    try:
+        publication = results_publish(
+            scheme=scheme,
+            by=request.user,
+            month=_month(request, scheme),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("已发布第 %(number)s 次考核结果,得分已冻结。") % {"number": publication.number},
+        )
+    return redirect(f"{reverse('ranking')}?year={scheme.checklist.year}")
+
+
+def export(request: HttpRequest) -> HttpResponse:
+    """The ranking and every score sheet's lines, as an Excel workbook."""
+    if not request.user.has_perm("assessments.view_scores"):
+        raise PermissionDenied(_("考核排名只对街道管理员、街道领导和牵头单位开放。"))
+    scheme = _scheme(request)
+    results = _results(request, scheme)
+    ranking_sheet = tablib.Dataset(
+        headers=["名次", "社区", "考核项得分", "加减分", "总分"], title="排名"
+    )
+    lines_sheet = tablib.Dataset(
+        headers=["社区", "考核项", "分值", "计分规则", "完成程度", "得分", "说明"], title="得分明细"
+    )
+    adjustments_sheet = tablib.Dataset(
+        headers=["社区", "加减分", "理由", "调整人", "调整时间"], title="加减分"
+    )
+    for row in results.sheets:
+        sheet, name = row["sheet"], row["community"].name
+        ranking_sheet.append(
+            [
+                row["rank"],
+                neutralise_formula(name),
+                float(sheet["earned"]),
+                float(sheet["adjusted"]),
+                float(sheet["total"]),
+            ]
+        )
+        for line in sheet["lines"]:
+            attainment = line["attainment"]
+            lines_sheet.append(
+                [
+                    neutralise_formula(name),
+                    neutralise_formula(line["title"]),
+                    float(line["points"]),
+                    line["rule"],
+                    round(float(attainment) * 100, 1) if attainment is not None else "",
+                    float(line["earned"]),
+                    neutralise_formula(line["explanation"]),
+                ]
+            )
+        for adjustment in sheet["adjustments"]:
+            adjustments_sheet.append(
+                [
+                    neutralise_formula(name),
+                    float(adjustment["points"]),
+                    neutralise_formula(adjustment["reason"]),
+                    neutralise_formula(adjustment["made_by"]),
+                    adjustment["made_at"][:16].replace("T", " "),
+                ]
+            )
+    book = tablib.Databook([ranking_sheet, lines_sheet, adjustments_sheet])
+    state = _("已发布") if not results.live else _("未发布")
+    filename = f"{scheme.checklist.year}年度考核结果_{state}.xlsx"
+    response = HttpResponse(
+        book.export("xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
