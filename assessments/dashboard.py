@@ -46,6 +46,8 @@ from tasks.models import Checklist, Item, ItemLeadUnit
 from .models import AssignmentMonth, PartyMonth
 from .summaries import REPORTED_STATES
 
+# Figures that depend on today or are not kept per party and month (not in PartyMonth).
+TODAY_DEPENDENT = ("overdue", "late_filed")
 LATE_LIMIT = 50  # late filers listed on the dashboard; the matrix shows the rest
 PARTY_LIMIT = 40  # parties listed, those furthest behind first
 FILING_REMINDERS = (
@@ -72,6 +74,7 @@ class Figures:
     complete: int = 0
     behind: int = 0
     overdue: int = 0
+    late_filed: int = 0
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Figures:
@@ -100,17 +103,22 @@ class Figures:
 
 
 def month_aggregates(today: datetime.date) -> dict[str, Any]:
-    """The conditional aggregates of ``AssignmentMonth`` rows (one month's worth)."""
+    """The conditional aggregates of ``AssignmentMonth`` rows (one month's worth). Every
+    column they read is in the table's covering index (``summary_month_item_cover``), so
+    PostgreSQL answers from the index alone."""
     received = Q(first_submitted_on__isnull=False)
     return {
-        "expected": Count("id"),
-        "received": Count("id", filter=received),
-        "on_time": Count("id", filter=received & Q(first_submitted_on__lte=F("deadline"))),
-        "approved": Count("id", filter=Q(state=AssignmentMonth.State.APPROVED)),
-        "returned": Count("id", filter=Q(state=AssignmentMonth.State.RETURNED)),
-        "complete": Count("id", filter=Q(is_complete=True)),
-        "behind": Count("id", filter=Q(targets_behind__gt=0, state__in=REPORTED_STATES)),
-        "overdue": Count("id", filter=Q(first_submitted_on__isnull=True, deadline__lt=today)),
+        "expected": Count("assignment"),
+        "received": Count("assignment", filter=received),
+        "on_time": Count("assignment", filter=received & Q(first_submitted_on__lte=F("deadline"))),
+        "approved": Count("assignment", filter=Q(state=AssignmentMonth.State.APPROVED)),
+        "returned": Count("assignment", filter=Q(state=AssignmentMonth.State.RETURNED)),
+        "complete": Count("assignment", filter=Q(is_complete=True)),
+        "behind": Count("assignment", filter=Q(targets_behind__gt=0, state__in=REPORTED_STATES)),
+        "overdue": Count(
+            "assignment", filter=Q(first_submitted_on__isnull=True, deadline__lt=today)
+        ),
+        "late_filed": Count("assignment", filter=Q(first_submitted_on__gt=F("deadline"))),
     }
 
 
@@ -222,7 +230,9 @@ class Dashboard:
 
 def _trend(checklist: Checklist, months: list[int], month: int) -> list[tuple[int, Figures]]:
     sums = {
-        name.name: Coalesce(Sum(name.name), 0) for name in fields(Figures) if name.name != "overdue"
+        name.name: Coalesce(Sum(name.name), 0)
+        for name in fields(Figures)
+        if name.name not in TODAY_DEPENDENT
     }
     rows = {
         row["month"]: Figures.of(row)
@@ -247,26 +257,55 @@ def _by_item(checklist: Checklist, month: int, today: datetime.date) -> dict[int
 
 
 def _parties(checklist: Checklist, month: int, today: datetime.date) -> tuple[list[Row], int]:
-    """The parties furthest behind this month (least complete, then least reported)."""
+    """The parties furthest behind this month (least complete, then least reported), read
+    from ``PartyMonth``; how many reports each has overdue is counted for those listed only
+    (a subquery per row shown, on the (year, month, party) indexes)."""
+    unfiled = AssignmentMonth.objects.filter(
+        year=OuterRef("year"),
+        month=OuterRef("month"),
+        first_submitted_on__isnull=True,
+        deadline__lt=today,
+    )
+
+    def overdue(party: str) -> Subquery:
+        return Subquery(
+            unfiled.filter(**{party: OuterRef(party)})
+            .order_by()
+            .values(party)
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+
     rows = list(
-        AssignmentMonth.objects.filter(year=checklist.year, month=month)
-        .values("community_id", "unit_id", "community__name", "unit__name")
-        .annotate(**month_aggregates(today), parties=Window(Count("*")))
+        PartyMonth.objects.filter(year=checklist.year, month=month, expected__gt=0)
+        .select_related("community", "unit")
+        .annotate(
+            parties=Window(Count("*")),
+            overdue=Case(
+                When(community__isnull=False, then=overdue("community_id")),
+                default=overdue("unit_id"),
+            ),
+        )
         .order_by(
             F("complete") * 1000 / F("expected"),
             F("received") * 1000 / F("expected"),
             "community__order",
             "unit__order",
-            "community_id",
-            "unit_id",
+            "pk",
         )[:PARTY_LIMIT]
     )
-    total = rows[0]["parties"] if rows else 0
+    total = rows[0].parties if rows else 0
     return [
         Row(
-            label=row["community__name"] or row["unit__name"],
-            figures=Figures.of(row),
-            extra={"community_id": row["community_id"], "unit_id": row["unit_id"]},
+            label=str(row.community or row.unit),
+            figures=Figures(
+                **{
+                    f.name: getattr(row, f.name) or 0
+                    for f in fields(Figures)
+                    if f.name != "late_filed"
+                }
+            ),
+            extra={"community_id": row.community_id, "unit_id": row.unit_id},
         )
         for row in rows
     ], total
@@ -284,9 +323,7 @@ def party_subject() -> Case:
     )
 
 
-def _late(
-    checklist: Checklist, month: int, today: datetime.date
-) -> tuple[list[AssignmentMonth], int]:
+def _late(checklist: Checklist, month: int, today: datetime.date) -> list[AssignmentMonth]:
     """Late cells: overdue (unfiled past the deadline) first, oldest deadline first; then
     those filed after their deadline. Each carries, from subqueries of the same statement,
     the filing reminders its party was sent for the month and its latest urging notice."""
@@ -310,7 +347,6 @@ def _late(
         AssignmentMonth.objects.filter(late, year=checklist.year, month=month)
         .select_related("item", "community", "unit")
         .annotate(
-            total=Window(Count("*")),
             subject=party_subject(),
             reminders_sent=Subquery(
                 reminders.annotate(sent=Count("kind", distinct=True)).values("sent")
@@ -320,16 +356,12 @@ def _late(
             urge_sent_at=Subquery(urges.values("sent_at")[:1]),
             urge_acknowledged_at=Subquery(urges.values("acknowledged_at")[:1]),
         )
-        .order_by(
-            F("first_submitted_on").asc(nulls_first=True),
-            "deadline",
-            "community__order",
-            "unit__order",
-            "item__number",
-            "pk",
-        )[:LATE_LIMIT]
+        # Sorted on the table's own columns, before any join.
+        .order_by(F("first_submitted_on").asc(nulls_first=True), "deadline", "assignment_id")[
+            :LATE_LIMIT
+        ]
     )
-    return cells, (cells[0].total if cells else 0)
+    return cells
 
 
 def latest_urge(cell: AssignmentMonth) -> UrgeNotice | None:
@@ -390,7 +422,7 @@ def dashboard_build(
     off_track.sort(key=lambda row: -row.figures.behind)
     figures = sum(by_item.values(), Figures())
     parties, party_count = _parties(checklist, month, today)
-    late_cells, late_count = _late(checklist, month, today)
+    late_cells = _late(checklist, month, today)
     late = [
         LateCell(
             cell=cell,
@@ -417,5 +449,5 @@ def dashboard_build(
         party_count=party_count,
         off_track=off_track,
         late=late,
-        late_count=late_count,
+        late_count=figures.overdue + figures.late_filed,
     )

@@ -92,9 +92,24 @@ class AssignmentMonth(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["year", "month", "item"], name="summary_month_item"),
-            models.Index(fields=["year", "month", "community"], name="summary_month_community"),
-            models.Index(fields=["year", "month", "unit"], name="summary_month_unit"),
+            # Covering: a month's figures per item are read from the index alone (6,000
+            # communities: 55 ms instead of 265 ms), and so is the late list's order.
+            models.Index(
+                fields=["year", "month", "item"],
+                include=[
+                    "first_submitted_on",
+                    "deadline",
+                    "state",
+                    "is_complete",
+                    "targets_behind",
+                    "assignment",
+                ],
+                name="summary_month_item_cover",
+            ),
+            # A party's months (its refresh, the matrix's rows): led by the party, so the
+            # planner never takes them for a whole month's scan.
+            models.Index(fields=["community", "year", "month"], name="summary_community_month"),
+            models.Index(fields=["unit", "year", "month"], name="summary_unit_month"),
         ]
         permissions = [
             ("view_dashboard", _("查看完成情况看板")),

@@ -122,6 +122,7 @@ def test_overall_figures_count_the_returned_late_extended_and_missing_reports(
         complete=1,
         behind=1,
         overdue=expected - 5,
+        late_filed=1,  # C
     )
     assert board.figures.reporting_rate == round(5 * 100 / expected, 1)
     assert board.figures.on_time_rate == round(4 * 100 / expected, 1)
