@@ -83,7 +83,10 @@ def ranking(request: HttpRequest) -> HttpResponse:
     """The communities ranked, and the lead units' review record."""
     if not request.user.has_perm("assessments.view_scores"):
         raise PermissionDenied(_("考核排名只对街道管理员、街道领导和牵头单位开放。"))
-    scheme = _scheme(request)
+    checklist = _checklist_for(request)
+    scheme = Scheme.objects.filter(checklist=checklist).select_related("checklist").first()
+    if scheme is None:
+        return render(request, "assessments/no_scheme.html", {"checklist": checklist}, status=404)
     results = _results(request, scheme)
     criteria = list(scheme.criteria.all())
     return render(

@@ -335,3 +335,13 @@ def test_the_ranking_costs_the_same_queries_for_more_communities(
     Community.objects.bulk_create(Community(name=f"扩展社区{n}", order=10 + n) for n in range(5))
     assignments_generate(checklist=world)
     assert count() == few
+
+
+def test_a_year_without_a_scheme_says_how_to_make_one(
+    client: Client, world: Checklist, street_admin: User
+) -> None:
+    client.force_login(street_admin)
+    response = client.get("/assessments/?year=2017")
+    assert response.status_code == 404
+    assert "还没有考核方案" in response.content.decode()
+    assert "/admin/assessments/scheme/add/" in response.content.decode()

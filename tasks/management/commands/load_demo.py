@@ -20,6 +20,11 @@ class Command(BaseCommand):
         except Checklist.DoesNotExist:
             raise CommandError(f"还没有 {year} 年度的清单,请先运行 load_checklist。") from None
         logins = demo_load(checklist=checklist)
+        # The year's assessment scheme, 600 points shared out over the items, so that 考核
+        # shows the demo's scores (the street admin edits it in the admin).
+        from assessments.scoring import scheme_default
+
+        scheme_default(checklist=checklist)
         self.stdout.write(f"示例数据已载入。演示账号(密码均为 {DEMO_PASSWORD}):")
         for login in logins:
             place = f"({login.place})" if login.place else ""
