@@ -44,7 +44,7 @@ from .models import (
     TargetValue,
 )
 from .resources import ItemResource, ProgressReportResource
-from .services import assignments_generate, checklist_roll_over
+from .services import assignments_generate, checklist_archive, checklist_roll_over
 from .signals import assignments_changed, progress_changed
 
 # The report's assignment with its item and party, for every list showing a report.
@@ -173,7 +173,7 @@ class ChecklistAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("title", "document_number", "=year")
     inlines = [PillarInline]
-    actions = ["generate_assignments", "roll_over"]
+    actions = ["generate_assignments", "roll_over", "roll_over_keep_open", "archive"]
 
     def change_view(
         self,
@@ -208,6 +208,32 @@ class ChecklistAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=_("复制为下一年度清单并归档本年度"), permissions=["add"])
     def roll_over(self, request: HttpRequest, queryset: QuerySet[Checklist]) -> None:
+        self._roll_over(request, queryset, archive=True)
+
+    @admin.action(
+        description=_("复制为下一年度清单,本年度暂不归档(12月进展报齐后再归档)"),
+        permissions=["add"],
+    )
+    def roll_over_keep_open(self, request: HttpRequest, queryset: QuerySet[Checklist]) -> None:
+        self._roll_over(request, queryset, archive=False)
+
+    @admin.action(description=_("归档(只能查看,不能再填报和审核)"), permissions=["change"])
+    def archive(self, request: HttpRequest, queryset: QuerySet[Checklist]) -> None:
+        for checklist in queryset:
+            try:
+                checklist_archive(checklist=checklist, by=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
+                self.message_user(request, " ".join(reasons), messages.ERROR)
+                continue
+            self.log_change(request, checklist, gettext("已归档"))
+            self.message_user(
+                request, gettext("%(checklist)s 已归档,只能查看。") % {"checklist": checklist}
+            )
+
+    def _roll_over(
+        self, request: HttpRequest, queryset: QuerySet[Checklist], *, archive: bool
+    ) -> None:
         if len(queryset) != 1:
             self.message_user(
                 request, gettext("请只选择一个年度清单(作为下一年度清单的底稿)。"), messages.ERROR
@@ -215,7 +241,9 @@ class ChecklistAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
             return
         [source] = queryset
         try:
-            checklist = checklist_roll_over(source=source, year=source.year + 1, by=request.user)
+            checklist = checklist_roll_over(
+                source=source, year=source.year + 1, by=request.user, archive=archive
+            )
         except (ValidationError, PermissionDenied) as error:
             reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
             self.message_user(request, " ".join(reasons), messages.ERROR)
@@ -223,18 +251,22 @@ class ChecklistAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
         self.log_addition(
             request, checklist, gettext("由%(year)s年度清单复制") % {"year": source.year}
         )
-        self.log_change(request, source, gettext("已归档"))
+        if archive:
+            self.log_change(request, source, gettext("已归档"))
         self.message_user(
             request,
             format_html(
                 gettext(
                     '已生成{year}年度清单(草稿):<a href="{url}">{checklist}</a>,'
-                    "请核对修改后填写文号、发文日期,再改为“执行中”。{source_year}年度清单已归档,只能查看。"
+                    "请核对修改后填写文号、发文日期,再改为“执行中”。{source_state}"
                 ),
                 year=checklist.year,
                 url=reverse("admin:tasks_checklist_change", args=[checklist.pk]),
                 checklist=checklist,
-                source_year=source.year,
+                source_state=gettext("%(year)s年度清单已归档,只能查看。") % {"year": source.year}
+                if archive
+                else gettext("%(year)s年度清单仍可填报,12月进展报齐后请归档。")
+                % {"year": source.year},
             ),
             messages.SUCCESS,
         )

@@ -686,8 +686,13 @@ def _copied(row: Any, **changes: Any) -> Any:
 
 
 @transaction.atomic
-def checklist_roll_over(*, source: Checklist, year: int, by: AbstractBaseUser | None) -> Checklist:
-    """Create the ``year`` checklist from ``source`` and archive ``source``.
+def checklist_roll_over(
+    *, source: Checklist, year: int, by: AbstractBaseUser | None, archive: bool = True
+) -> Checklist:
+    """Create the ``year`` checklist from ``source`` and archive ``source`` (unless
+    ``archive`` is false: December's reports fall due in January, so a street that plans
+    the new year in December keeps the old one open and archives it with
+    ``checklist_archive`` once its last reports are in).
 
     The new checklist is a draft, with the source's title (its year replaced), issuing
     bodies and filing day; 文号 and 发文日期 are left for the street to fill in. Pillars,
@@ -763,7 +768,8 @@ def checklist_roll_over(*, source: Checklist, year: int, by: AbstractBaseUser | 
         )
     )
 
-    checklist_archive(checklist=source, by=by)
+    if archive:
+        checklist_archive(checklist=source, by=by)
     assignments_changed.send(sender=Assignment, checklist_id=checklist.pk)
     checklist_rolled_over.send(sender=Checklist, source_id=source.pk, checklist_id=checklist.pk)
     return checklist

@@ -51,7 +51,14 @@ from tasks.services import (
 )
 from tasks.signals import assignments_changed, checklist_rolled_over
 from tests.conftest import assignment_of, frequency_duty, held_meeting
-from tests.filing import MINIMAL_PDF, complete_values, file_item_report, has_inputs_for
+from tests.filing import (
+    MINIMAL_PDF,
+    complete_values,
+    file_item_report,
+    file_report,
+    has_inputs_for,
+    time_travel,
+)
 from yijia.widgets import import_error_messages
 
 ARCHIVED = "该年度清单已归档,只能查看。"
@@ -734,3 +741,48 @@ def test_the_command_rolls_over_and_refuses_a_second_time(year_2017: Checklist) 
         call_command("roll_over_checklist", "2017", "2018")
     with pytest.raises(CommandError, match="没有2016年度清单"):
         call_command("roll_over_checklist", "2016", "2019")
+
+
+def test_kept_open_the_old_year_still_takes_december_s_reports_until_archived(
+    client: Client,
+    year_2017: Checklist,
+    street_admin: User,
+    community_one: Community,
+    community_one_staff: User,
+) -> None:
+    """Planning 2018 in December: 2017 stays open for December's reports, due on
+    5 January, and is archived by the street admin afterwards."""
+    changelist = reverse("admin:tasks_checklist_changelist")
+    with time_travel(2017, 12, 20):
+        client.force_login(street_admin)
+        page = client.post(
+            changelist,
+            {"action": "roll_over_keep_open", "_selected_action": [year_2017.pk]},
+            follow=True,
+        ).content.decode()
+    assert "2017年度清单仍可填报" in page
+    year_2017.refresh_from_db()
+    assert year_2017.status == Checklist.Status.ACTIVE
+    assert Checklist.objects.get(year=2018).status == Checklist.Status.DRAFT
+
+    with time_travel(2018, 1, 4):
+        report = file_report(
+            assignment_of(year_2017, 8, community_one), community_one_staff, month=12, submit=True
+        )
+    assert report.workflow_state == ProgressReport.WorkflowState.SUBMITTED
+
+    with time_travel(2018, 1, 10):
+        client.force_login(street_admin)
+        client.post(changelist, {"action": "archive", "_selected_action": [year_2017.pk]})
+    year_2017.refresh_from_db()
+    assert year_2017.status == Checklist.Status.ARCHIVED
+    with time_travel(2018, 1, 10), pytest.raises(ValidationError, match="已归档"):
+        file_report(assignment_of(year_2017, 7, community_one), community_one_staff, month=12)
+
+
+def test_the_command_can_keep_the_old_year_open(year_2017: Checklist) -> None:
+    output = StringIO()
+    call_command("roll_over_checklist", "2017", "2018", "--keep-open", stdout=output)
+    year_2017.refresh_from_db()
+    assert year_2017.status == Checklist.Status.ACTIVE
+    assert "2017年度清单仍可填报" in output.getvalue()
