@@ -86,3 +86,36 @@ def test_leadership_sees_the_dashboard_charts_drawn_and_prints_the_briefing(
 
     assert events.errors == []
     assert events.requests_elsewhere_than(base) == []
+
+
+def test_leadership_reads_the_ranking_and_a_score_sheet(
+    november_2017: None,
+    live_server: LiveServer,
+    checklist_2017: Checklist,
+    page: Page,
+    screenshot: Screenshot,
+) -> None:
+    from assessments.scoring import scheme_default
+
+    demo_load(checklist=checklist_2017)
+    scheme_default(checklist=checklist_2017)
+    base = live_server.url
+    events = _watch(page)
+
+    _sign_in(page, base, "/assessments/?year=2017", "lingdao")
+    expect(page.get_by_role("heading", name="2017年度村居考核评价")).to_be_visible()
+    expect(page.locator("table.ranking tbody tr")).to_have_count(8)
+    expect(page.get_by_role("button", name="发布考核结果")).to_have_count(0)
+    screenshot(page, "ranking")
+
+    page.locator("table.ranking tbody tr").first.get_by_role("link").click()
+    expect(page.locator("table.score-lines tbody tr")).to_have_count(scheme_rows(checklist_2017))
+    expect(page.get_by_role("button", name="记录加减分")).to_have_count(0)
+    screenshot(page, "score-sheet")
+
+    assert events.errors == []
+    assert events.requests_elsewhere_than(base) == []
+
+
+def scheme_rows(checklist: Checklist) -> int:
+    return checklist.scheme.criteria.count()
