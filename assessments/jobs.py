@@ -15,13 +15,13 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="assessments.summaries_rebuild")
-def summaries_rebuild_job(checklist_id: int) -> int:
-    """Recompute a checklist's summary tables: asked for (through the outbox) when a
-    target's rule or the holiday calendar changed, which moves verdicts and deadlines of
-    every month at once."""
+def summaries_rebuild_job(checklist_id: int, item_id: int | None = None) -> int:
+    """Recompute a checklist's summary tables, or one item's rows: asked for (through the
+    outbox) when a target's rule changed (its item's verdicts move) or the holiday calendar
+    did (every deadline may move)."""
     checklist = Checklist.objects.filter(pk=checklist_id).first()
     if checklist is None:
         return 0
-    written = summaries_rebuild(checklist=checklist)
+    written = summaries_rebuild(checklist=checklist, item_id=item_id)
     logger.info("summaries of %s rebuilt: %s rows", checklist.year, written)
     return written

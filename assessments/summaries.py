@@ -187,12 +187,13 @@ def _cells_for(assignments: list[Assignment], checklist: Checklist) -> Iterator[
             )
 
 
-def _assignment_chunks(checklist: Checklist) -> Iterator[list[Assignment]]:
-    ids = list(
-        Assignment.objects.filter(item__checklist=checklist)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+def _assignment_chunks(
+    checklist: Checklist, *, item_id: int | None = None
+) -> Iterator[list[Assignment]]:
+    assignments = Assignment.objects.filter(item__checklist=checklist)
+    if item_id is not None:
+        assignments = assignments.filter(item_id=item_id)
+    ids = list(assignments.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK):
         yield list(_assignments().filter(pk__in=ids[start : start + CHUNK]).order_by("pk"))
 
@@ -210,12 +211,16 @@ def _party_months_compute(checklist: Checklist, *, parties: Q | None = None) -> 
 
 
 @transaction.atomic
-def summaries_rebuild(*, checklist: Checklist) -> int:
-    """Recompute every summary row of the checklist's year from the raw reports. Returns
+def summaries_rebuild(*, checklist: Checklist, item_id: int | None = None) -> int:
+    """Recompute the summary rows of the checklist's year from the raw reports: every row,
+    or only those of one item (after its targets changed: a fortieth of the work). Returns
     the number of assignment-months written."""
-    AssignmentMonth.objects.filter(year=checklist.year, item__checklist=checklist).delete()
+    cells = AssignmentMonth.objects.filter(year=checklist.year, item__checklist=checklist)
+    if item_id is not None:
+        cells = cells.filter(item_id=item_id)
+    cells.delete()
     written = 0
-    for assignments in _assignment_chunks(checklist):
+    for assignments in _assignment_chunks(checklist, item_id=item_id):
         cells = list(_cells_for(assignments, checklist))
         AssignmentMonth.objects.bulk_create(cells, batch_size=5000)
         written += len(cells)
@@ -320,10 +325,10 @@ def on_progress_loaded(sender: Any, *, checklist_id: int, **kwargs: Any) -> None
 REBUILD_TASK = "assessments.summaries_rebuild"
 
 
-def rebuild_later(checklist_ids: Iterable[int]) -> None:
-    """Ask, inside the caller's transaction, for the checklists' summaries to be rebuilt by
-    a Celery job once it commits (through the outbox); once per checklist while one is
-    still waiting. Checklists without assignments have nothing to rebuild."""
+def rebuild_later(checklist_ids: Iterable[int], *, item_id: int | None = None) -> None:
+    """Ask, inside the caller's transaction, for the checklists' summaries (or one item's)
+    to be rebuilt by a Celery job once it commits (through the outbox); once while the
+    same job is still waiting. Checklists without assignments have nothing to rebuild."""
     from notifications.models import OutboxMessage
     from notifications.services import outbox_add
 
@@ -333,15 +338,19 @@ def rebuild_later(checklist_ids: Iterable[int]) -> None:
         pk__in=set(checklist_ids), items__assignments__isnull=False
     )
     for checklist_id in with_cells.values_list("pk", flat=True).distinct():
+        job = {"checklist_id": checklist_id}
+        if item_id is not None:
+            job["item_id"] = item_id
         waiting = OutboxMessage.objects.filter(
-            task=REBUILD_TASK, kwargs={"checklist_id": checklist_id}, published_at__isnull=True
+            task=REBUILD_TASK, kwargs=job, published_at__isnull=True
         )
         if not waiting.exists():
-            outbox_add(task=REBUILD_TASK, checklist_id=checklist_id)
+            outbox_add(task=REBUILD_TASK, **job)
 
 
 def on_target_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
-    rebuild_later([instance.item.checklist_id])
+    """A target's rule judges only its item's months."""
+    rebuild_later([instance.item.checklist_id], item_id=instance.item_id)
 
 
 def on_calendar_day_saved(sender: Any, instance: Any, **kwargs: Any) -> None:

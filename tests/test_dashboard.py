@@ -303,7 +303,9 @@ def test_a_changed_target_rule_rebuilds_the_summaries_after_commit(
     assert OutboxMessage.objects.filter(task="assessments.summaries_rebuild").count() == 1
     assert summaries_differences(checklist=world) != []  # stale until the job runs
 
-    summaries_rebuild_job(world.pk)
+    [job] = OutboxMessage.objects.filter(task="assessments.summaries_rebuild")
+    assert job.kwargs == {"checklist_id": world.pk, "item_id": target.item_id}  # only item 8
+    summaries_rebuild_job(**job.kwargs)
 
     assert summaries_differences(checklist=world) == []
     cell = AssignmentMonth.objects.get(assignment=july["B"], month=7)
