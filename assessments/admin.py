@@ -104,7 +104,7 @@ class CriterionInline(admin.TabularInline):
     model = Criterion
     formset = CriterionFormSet
     extra = 0
-    fields = ("order", "title", "points", "item", "target", "rule", "bands")
+    fields = ("order", "title", "points", "pillar", "item", "target", "rule", "bands")
     autocomplete_fields = ("item", "target")
 
 
@@ -186,9 +186,9 @@ class PublishedScoreAdmin(ComputedAdmin):
 class CriterionAdmin(admin.ModelAdmin):
     """Criteria are edited with their scheme (whose total is checked there)."""
 
-    list_display = ("__str__", "scheme", "rule", "item", "target")
+    list_display = ("__str__", "scheme", "rule", "pillar", "item", "target")
     list_filter = ("scheme", "rule")
-    list_select_related = ("scheme__checklist", "item", "target__item")
+    list_select_related = ("scheme__checklist", "pillar", "item", "target__item")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

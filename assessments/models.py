@@ -239,6 +239,15 @@ class Criterion(models.Model):
         related_name="criteria",
         help_text=_("按该任务全部指标的平均完成程度计分。"),
     )
+    pillar = models.ForeignKey(
+        Pillar,
+        verbose_name=_("板块"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="criteria",
+        help_text=_("按该板块中分派给社区的各项任务的平均完成程度计分。"),
+    )
     target = models.ForeignKey(
         "tasks.Target",
         verbose_name=_("指标"),
@@ -265,7 +274,10 @@ class Criterion(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(points__gte=0), name="criterion_points_positive"),
             models.CheckConstraint(
-                condition=Q(rule="manual") | Q(item__isnull=False) | Q(target__isnull=False),
+                condition=Q(rule="manual")
+                | Q(pillar__isnull=False)
+                | Q(item__isnull=False)
+                | Q(target__isnull=False),
                 name="criterion_has_a_basis_unless_manual",
             ),
         ]

@@ -176,6 +176,7 @@ class _Year:
     reports: dict[tuple[int, int], ProgressReport]  # (community, item) → latest approved
     compliance: dict[tuple[int, int], tuple[int, int]]  # (target, community) → (met, judged)
     manual: dict[tuple[int, int], ManualScore]
+    assigned: dict[int, set[int]]  # community → the items assigned to it
 
 
 def _load_year(scheme: Scheme, month: int, today: datetime.date) -> _Year:
@@ -224,7 +225,12 @@ def _load_year(scheme: Scheme, month: int, today: datetime.date) -> _Year:
         (score.criterion_id, score.community_id): score
         for score in ManualScore.objects.filter(criterion__scheme=scheme)
     }
-    return _Year(checklist, month, reports, dict(compliance), manual)
+    assigned: dict[int, set[int]] = defaultdict(set)
+    for community_id, item_id in Assignment.objects.filter(
+        item__checklist=checklist, community__isnull=False
+    ).values_list("community_id", "item_id"):
+        assigned[community_id].add(item_id)
+    return _Year(checklist, month, reports, dict(compliance), manual, dict(assigned))
 
 
 def _target_line(
@@ -243,6 +249,39 @@ def _target_line(
     attainment, measured = target_attainment(target, value, year=report.year, month=report.month)
     link = {"id": report.pk, "label": f"{report.month}月"}
     return attainment, f"{measured}({report.month}月)", [link]
+
+
+Part = tuple[Decimal, str, list[dict[str, Any]]]
+
+
+def _item_parts(item: Any, community: Community, year: _Year) -> list[Part]:
+    """An item's targets (the community's own level), each with its attainment; an item
+    without measurable targets counts when approved as 已完成."""
+    targets = [t for t in item.targets.all() if t.level == Target.Level.PARTY]
+    if targets:
+        return [_target_line(target, community, year) for target in targets]
+    report = year.reports.get((community.pk, item.pk))
+    done = report is not None and report.status == ProgressReport.Status.COMPLETED
+    links = [{"id": report.pk, "label": f"{report.month}月"}] if report else []
+    words = _("已完成") if done else _("无已审核的“已完成”月报")
+    return [(ONE if done else Decimal(0), words, links)]
+
+
+def _pillar_parts(pillar: Any, community: Community, year: _Year) -> list[Part]:
+    """A pillar's items assigned to the community, each with its average attainment."""
+    assigned = year.assigned.get(community.pk, set())
+    parts: list[Part] = []
+    for item in pillar.items.all():
+        if item.pk not in assigned:
+            continue
+        item_parts = _item_parts(item, community, year)
+        attainment = sum((part[0] for part in item_parts), Decimal(0)) / len(item_parts)
+        words = _("第 %(number)s 项 %(percent)s%%") % {
+            "number": item.number,
+            "percent": round(attainment * 100),
+        }
+        parts.append((attainment, words, [link for part in item_parts for link in part[2]]))
+    return parts or [(Decimal(0), _("本板块没有分派给该社区的任务"), [])]
 
 
 def _line(criterion: Criterion, community: Community, year: _Year) -> ScoreLine:
@@ -264,20 +303,12 @@ def _line(criterion: Criterion, community: Community, year: _Year) -> ScoreLine:
             line.explanation = manual.note or _("人工评分")
         return line
     if criterion.target is not None:
-        targets = [criterion.target]
+        parts = [_target_line(criterion.target, community, year)]
+    elif criterion.item is not None:
+        parts = _item_parts(criterion.item, community, year)
     else:
-        assert criterion.item is not None  # noqa: S101 (criterion_has_a_basis_unless_manual)
-        targets = [t for t in criterion.item.targets.all() if t.level == Target.Level.PARTY]
-    if not targets:  # an item without measurable targets: approved as 已完成
-        report = year.reports.get((community.pk, criterion.item_id))
-        done = report is not None and report.status == ProgressReport.Status.COMPLETED
-        attainment = ONE if done else Decimal(0)
-        words = _("已完成") if done else _("无已审核的“已完成”月报")
-        parts = [
-            (attainment, words, [{"id": report.pk, "label": f"{report.month}月"}] if report else [])
-        ]
-    else:
-        parts = [_target_line(target, community, year) for target in targets]
+        assert criterion.pillar is not None  # noqa: S101 (criterion_has_a_basis_unless_manual)
+        parts = _pillar_parts(criterion.pillar, community, year)
     line.attainment = sum((part[0] for part in parts), Decimal(0)) / len(parts)
     line.earned = rule_points(criterion, line.attainment)
     line.explanation = ";".join(part[1] for part in parts)
@@ -471,6 +502,7 @@ def scheme_copy(*, source: Checklist, checklist: Checklist) -> Scheme | None:
     if old is None or Scheme.objects.filter(checklist=checklist).exists():
         return None
     items = {item.number: item for item in checklist.items.all()}
+    pillars = {pillar.number: pillar for pillar in checklist.pillars.all()}
     targets = {
         (target.item.number, target.order): target
         for target in Target.objects.filter(item__checklist=checklist).select_related("item")
@@ -484,6 +516,7 @@ def scheme_copy(*, source: Checklist, checklist: Checklist) -> Scheme | None:
             order=criterion.order,
             title=criterion.title,
             points=criterion.points,
+            pillar=pillars.get(criterion.pillar.number) if criterion.pillar else None,
             item=items.get(criterion.item.number) if criterion.item else None,
             target=targets.get((criterion.target.item.number, criterion.target.order))
             if criterion.target
@@ -491,7 +524,7 @@ def scheme_copy(*, source: Checklist, checklist: Checklist) -> Scheme | None:
             rule=criterion.rule,
             bands=criterion.bands,
         )
-        for criterion in old.criteria.select_related("item", "target__item")
+        for criterion in old.criteria.select_related("pillar", "item", "target__item")
     )
     return scheme
 

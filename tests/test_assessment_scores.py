@@ -345,3 +345,24 @@ def test_a_year_without_a_scheme_says_how_to_make_one(
     assert response.status_code == 404
     assert "还没有考核方案" in response.content.decode()
     assert "/admin/assessments/scheme/add/" in response.content.decode()
+
+
+def test_a_pillar_criterion_averages_the_items_assigned_to_the_community(
+    scheme: Scheme, world: Checklist, community_one: Community
+) -> None:
+    """宜居·共建 (items 1–12) for 示例社区一: item 7 fully attained (80% ≥ 70%), item 8 at
+    80/90, every other item of the pillar assigned to it without an approved report."""
+    pillar = world.pillars.get(name="宜居·共建")
+    build = Criterion.objects.create(
+        scheme=scheme, order=6, title="宜居·共建", points=60, pillar=pillar
+    )
+    assigned = community_one.assignments.filter(item__pillar=pillar).count()
+    attainment = (1 + Decimal(80) / Decimal(90)) / assigned
+
+    line = next(
+        line for line in _sheets(scheme)["示例社区一"].lines if line.criterion_id == build.pk
+    )
+
+    assert line.attainment == attainment
+    assert line.earned == (60 * attainment).quantize(Decimal("0.01"))
+    assert "第 7 项 100%" in line.explanation and "第 8 项 89%" in line.explanation
