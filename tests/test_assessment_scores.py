@@ -366,3 +366,14 @@ def test_a_pillar_criterion_averages_the_items_assigned_to_the_community(
     assert line.attainment == attainment
     assert line.earned == (60 * attainment).quantize(Decimal("0.01"))
     assert "第 7 项 100%" in line.explanation and "第 8 项 89%" in line.explanation
+
+
+def test_the_community_page_links_its_staff_to_their_score_sheet(
+    client: Client, scheme: Scheme, community_one_staff: User, community_one: Community
+) -> None:
+    client.force_login(community_one_staff)
+    with time_travel(2017, 8, 20):
+        page = client.get(f"/communities/{community_one.pk}/?year=2017").content.decode()
+        sheet = f"/assessments/communities/{community_one.pk}/?year=2017"
+        assert sheet in page
+        assert client.get(sheet).status_code == 200
