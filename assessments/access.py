@@ -19,8 +19,7 @@ from .models import AssignmentMonth
 
 AnyUser = AbstractBaseUser | AnonymousUser
 VIEW_DASHBOARD = "assessments.view_dashboard"
-URGE_PARTIES = "assessments.urge_parties"
-ASKED = (VIEW_DASHBOARD, URGE_PARTIES, access.VIEW_ALL_REPORTS)
+ASKED = (VIEW_DASHBOARD, access.URGE_PARTIES, access.VIEW_ALL_REPORTS)
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ def reach_of(user: AnyUser) -> Reach:
     reach = Reach(
         may_view=VIEW_DASHBOARD in granted,
         sees_everything=access.VIEW_ALL_REPORTS in granted,
-        urges_everywhere=URGE_PARTIES in granted,
+        urges_everywhere=access.URGE_PARTIES in granted,
     )
     if not reach.may_view or reach.sees_everything:
         return reach

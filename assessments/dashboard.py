@@ -41,10 +41,11 @@ from django.db.models.functions import Cast, Coalesce, Concat
 
 from meetings.duties import duties_start
 from notifications.models import Reminder, UrgeNotice
+from notifications.reminders import filing_period
 from tasks.models import Checklist, Item, ItemLeadUnit
 
 from .models import AssignmentMonth, PartyMonth
-from .summaries import REPORTED_STATES
+from .summaries import stored_aggregates
 
 # Figures that depend on today or are not kept per party and month (not in PartyMonth).
 TODAY_DEPENDENT = ("overdue", "late_filed")
@@ -103,18 +104,10 @@ class Figures:
 
 
 def month_aggregates(today: datetime.date) -> dict[str, Any]:
-    """The conditional aggregates of ``AssignmentMonth`` rows (one month's worth). Every
-    column they read is in the table's covering index (``summary_month_item_cover``), so
-    PostgreSQL answers from the index alone."""
-    received = Q(first_submitted_on__isnull=False)
+    """How a month's ``AssignmentMonth`` rows add up: the figures ``PartyMonth`` keeps, and
+    those that depend on today."""
     return {
-        "expected": Count("assignment"),
-        "received": Count("assignment", filter=received),
-        "on_time": Count("assignment", filter=received & Q(first_submitted_on__lte=F("deadline"))),
-        "approved": Count("assignment", filter=Q(state=AssignmentMonth.State.APPROVED)),
-        "returned": Count("assignment", filter=Q(state=AssignmentMonth.State.RETURNED)),
-        "complete": Count("assignment", filter=Q(is_complete=True)),
-        "behind": Count("assignment", filter=Q(targets_behind__gt=0, state__in=REPORTED_STATES)),
+        **stored_aggregates(),
         "overdue": Count(
             "assignment", filter=Q(first_submitted_on__isnull=True, deadline__lt=today)
         ),
@@ -198,11 +191,7 @@ class Dashboard:
         done = [row.label for row in self.pillars if row.figures.completion_rate == 100]
         if done:
             lines.append("、".join(done) + " 板块本月任务全部完成。")
-        best = sorted(
-            (row for row in self.parties if row.figures.expected),
-            key=lambda row: -(row.figures.completion_rate or 0),
-        )
-        full = [row.label for row in best if row.figures.completion_rate == 100]
+        full = [row.label for row in self.parties if row.figures.completion_rate == 100]
         if full:
             lines.append(f"{len(full)} 个责任单位本月任务全部完成:" + "、".join(full[:8]) + "。")
         if self.figures.expected and self.figures.on_time == self.figures.expected:
@@ -311,8 +300,17 @@ def _parties(checklist: Checklist, month: int, today: datetime.date) -> tuple[li
     ], total
 
 
+def filing_reminders_sent(year: int, month: int) -> QuerySet[Reminder]:
+    """The filing reminders about ``year``-``month`` that went out (in a digest)."""
+    return Reminder.objects.filter(
+        kind__in=FILING_REMINDERS,
+        period__startswith=filing_period(year, month),
+        message__isnull=False,
+    )
+
+
 def party_subject() -> Case:
-    """The ``Reminder.subject`` of a row's party: "community:5" or "unit:3"."""
+    """``notifications.reminders.party_subject`` in SQL, for a row's party."""
     return Case(
         When(
             community_id__isnull=False,
@@ -331,12 +329,8 @@ def _late(checklist: Checklist, month: int, today: datetime.date) -> list[Assign
         first_submitted_on__gt=F("deadline")
     )
     reminders = (
-        Reminder.objects.filter(
-            subject=OuterRef("subject"),
-            kind__in=FILING_REMINDERS,
-            period__startswith=f"{checklist.year}-{month:02d}@",
-            message__isnull=False,
-        )
+        filing_reminders_sent(checklist.year, month)
+        .filter(subject=OuterRef("subject"))
         .order_by()
         .values("subject")
     )

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -373,8 +374,6 @@ def results_publish(*, scheme: Scheme, by: Any, month: int = 12, note: str = "")
     """Publish the year's results: each community's sheet is frozen as it stands now;
     later changes to reports do not touch it. Publishing again is recorded as the next
     publication (a note saying why is required)."""
-    from django.core.exceptions import ValidationError
-
     previous = scheme.publications.order_by("-number").first()
     if previous is not None and not note.strip():
         raise ValidationError({"note": _("重新发布时请写明原因。")})

@@ -6,10 +6,11 @@ look at the live computation before publishing again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import tablib
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,20 +19,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from communities import access
 from communities.models import Community
-from tasks.views import _checklist_for
+from tasks.views import checklist_for
 from yijia.widgets import neutralise_formula
 
 from .dashboard import default_month
 from .models import Publication, Scheme, ScoreAdjustment
-from .scoring import ScoreSheet, results_publish, review_records, score_sheets
+from .scoring import ScoreSheet, points_text, results_publish, review_records, score_sheets
 
 
 def _scheme(request: HttpRequest) -> Scheme:
-    checklist = _checklist_for(request)
+    checklist = checklist_for(request)
     scheme = Scheme.objects.filter(checklist=checklist).select_related("checklist").first()
     if scheme is None:
         raise Http404(_("%(year)s年度还没有考核方案") % {"year": checklist.year})
@@ -83,24 +85,33 @@ def ranking(request: HttpRequest) -> HttpResponse:
     """The communities ranked, and the lead units' review record."""
     if not request.user.has_perm("assessments.view_scores"):
         raise PermissionDenied(_("考核排名只对街道管理员、街道领导和牵头单位开放。"))
-    checklist = _checklist_for(request)
+    checklist = checklist_for(request)
     scheme = Scheme.objects.filter(checklist=checklist).select_related("checklist").first()
     if scheme is None:
         return render(request, "assessments/no_scheme.html", {"checklist": checklist}, status=404)
-    results = _results(request, scheme)
+    return _ranking_page(request, scheme)
+
+
+def _ranking_page(
+    request: HttpRequest, scheme: Scheme, *, note: str = "", errors: list[str] | None = None
+) -> HttpResponse:
+    """The ranking page; after a refused publication, with the reason and the note kept."""
     criteria = list(scheme.criteria.all())
     return render(
         request,
         "assessments/ranking.html",
         {
             "scheme": scheme,
-            "results": results,
+            "results": _results(request, scheme),
             "criteria_count": len(criteria),
             "criteria_points": sum(c.points for c in criteria),
             "records": review_records(scheme.checklist),
             "may_publish": request.user.has_perm("assessments.publish_scores"),
             "publications": list(scheme.publications.select_related("published_by")),
+            "note": note,
+            "errors": errors or [],
         },
+        status=400 if errors else 200,
     )
 
 
@@ -116,7 +127,45 @@ def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     community = get_object_or_404(Community, pk=pk)
     if not _may_see_sheet(request, community):
         raise Http404(_("没有找到这个社区的得分,或您无权查看。"))
-    scheme = _scheme(request)
+    return _sheet_page(request, community, _scheme(request), AdjustmentForm())
+
+
+class AdjustmentForm(forms.Form):
+    points = forms.DecimalField(
+        label=_lazy("加减分(扣分填负数)"),
+        max_digits=6,
+        decimal_places=2,
+        error_messages={
+            "required": _lazy("请填写加减的分数。"),
+            "invalid": _lazy("加减分须是数字,如 2 或 -1.5。"),
+            "max_digits": _lazy("加减分不能超过总分。"),
+            "max_decimal_places": _lazy("加减分最多保留两位小数。"),
+        },
+    )
+    reason = forms.CharField(
+        label=_lazy("理由"),
+        max_length=500,
+        error_messages={"required": _lazy("请写明加减分的理由。")},
+    )
+
+    def __init__(self, *args: Any, total: Decimal | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.total = total
+
+    def clean_points(self) -> Decimal:
+        points = self.cleaned_data["points"]
+        if points == 0:
+            raise forms.ValidationError(_("加减分不能为 0。"))
+        if self.total is not None and abs(points) > self.total:
+            raise forms.ValidationError(
+                _("加减分不能超过总分 %(total)s 分。") % {"total": points_text(self.total)}
+            )
+        return points
+
+
+def _sheet_page(
+    request: HttpRequest, community: Community, scheme: Scheme, form: AdjustmentForm
+) -> HttpResponse:
     results = _results(request, scheme)
     row = next((row for row in results.sheets if row["community"].pk == community.pk), None)
     if row is None:
@@ -131,7 +180,9 @@ def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
             "community": community,
             "count": len(results.sheets),
             "may_adjust": request.user.has_perm("assessments.add_scoreadjustment"),
+            "form": form,
         },
+        status=400 if form.errors else 200,
     )
 
 
@@ -142,22 +193,18 @@ def adjust(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("只有街道管理员可以加减分。"))
     community = get_object_or_404(Community, pk=pk)
     scheme = _scheme(request)
-    back = f"{reverse('score_sheet', args=[pk])}?year={scheme.checklist.year}&live=1"
-    reason = request.POST.get("reason", "").strip()
-    try:
-        points = Decimal(request.POST.get("points", "").strip())
-    except InvalidOperation:
-        points = Decimal(0)
-    if not points or not points.is_finite() or abs(points) > scheme.total_points:
-        messages.error(request, _("请填写加减的分数(扣分填负数),不能为 0。"))
-    elif not reason:
-        messages.error(request, _("请写明加减分的理由。"))
-    else:
-        ScoreAdjustment.objects.create(
-            scheme=scheme, community=community, points=points, reason=reason, made_by=request.user
-        )
-        messages.success(request, _("已记录加减分,重新发布后生效于已发布的结果。"))
-    return redirect(back)
+    form = AdjustmentForm(request.POST, total=scheme.total_points)
+    if not form.is_valid():
+        return _sheet_page(request, community, scheme, form)  # what was typed stays
+    ScoreAdjustment.objects.create(
+        scheme=scheme,
+        community=community,
+        points=form.cleaned_data["points"],
+        reason=form.cleaned_data["reason"],
+        made_by=request.user,
+    )
+    messages.success(request, _("已记录加减分,重新发布后生效于已发布的结果。"))
+    return redirect(f"{reverse('score_sheet', args=[pk])}?year={scheme.checklist.year}&live=1")
 
 
 @require_POST
@@ -166,21 +213,17 @@ def publish(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("assessments.publish_scores"):
         raise PermissionDenied(_("只有街道管理员可以发布考核结果。"))
     scheme = _scheme(request)
+    note = request.POST.get("note", "")
     try:
         publication = results_publish(
-            scheme=scheme,
-            by=request.user,
-            month=_month(request, scheme),
-            note=request.POST.get("note", ""),
+            scheme=scheme, by=request.user, month=_month(request, scheme), note=note
         )
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(
-            request,
-            _("已发布第 %(number)s 次考核结果,得分已冻结。") % {"number": publication.number},
-        )
+        return _ranking_page(request, scheme, note=note, errors=error.messages)
+    messages.success(
+        request,
+        _("已发布第 %(number)s 次考核结果,得分已冻结。") % {"number": publication.number},
+    )
     return redirect(f"{reverse('ranking')}?year={scheme.checklist.year}")
 
 

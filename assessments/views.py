@@ -9,27 +9,32 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, OuterRef, Q, Subquery, When
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from notifications.models import Reminder, UrgeNotice
+from notifications.reminders import party_subject
+from notifications.services import urge_send
 from tasks.models import Checklist, Item, ItemLeadUnit
-from tasks.views import _checklist_for
+from tasks.views import checklist_for, checklists_asked
+from yijia.http import local_url
 
 from .access import Reach, reach_of
 from .dashboard import (
-    FILING_REMINDERS,
     Dashboard,
     dashboard_build,
     default_month,
+    filing_reminders_sent,
     latest_urge,
     lead_links,
     report_months,
@@ -61,17 +66,6 @@ def _viewer_reach(request: HttpRequest) -> Reach:
     return reach
 
 
-def _checklists(request: HttpRequest) -> QuerySet[Checklist]:
-    """The checklist asked for (``?year=``), else the newest one in use, as a subquery."""
-    checklists = Checklist.objects.exclude(status=Checklist.Status.DRAFT)
-    year = request.GET.get("year")
-    if year:
-        if not year.isdigit():
-            raise Http404(_("年度格式不对"))
-        return checklists.filter(year=int(year))
-    return checklists.order_by("-year").values("pk")[:1]
-
-
 def _month_of(request: HttpRequest, checklist: Checklist) -> int:
     months = report_months(checklist)
     value = request.GET.get("month")
@@ -88,7 +82,7 @@ def _month_of(request: HttpRequest, checklist: Checklist) -> int:
 def _dashboard(request: HttpRequest) -> tuple[Dashboard, Reach]:
     reach = _viewer_reach(request)
     # The checklist comes with its items and lead units, in the query the figures need.
-    links = lead_links(ItemLeadUnit.objects.filter(item__checklist__in=_checklists(request)))
+    links = lead_links(ItemLeadUnit.objects.filter(item__checklist__in=checklists_asked(request)))
     if not links:
         raise Http404(_("还没有启用的目标任务清单"))
     checklist = links[0].item.checklist
@@ -213,7 +207,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
     """Items (columns) × parties (rows) for a month, each cell coloured by its status and
     linking to its report where the user may open it; late cells offer 催办."""
     reach = _viewer_reach(request)
-    checklist = _checklist_for(request)
+    checklist = checklist_for(request)
     month = _month_of(request, checklist)
     today = timezone.localdate()
     showing_units = request.GET.get("parties") == "units"
@@ -294,34 +288,16 @@ def matrix(request: HttpRequest) -> HttpResponse:
             "page": page,
             "showing_units": showing_units,
             "reach": reach,
-            "legend": LEGEND,
+            "legend": [(css, SYMBOLS[css], labels[css]) for css in SYMBOLS],
         },
     )
 
 
-LEGEND = (
-    ("complete", "✓", "已完成"),
-    ("approved", "○", "已审核,指标未全部达标"),
-    ("submitted", "…", "已提交,待审核"),
-    ("returned", "↺", "已退回修改"),
-    ("draft", "✎", "草稿,未提交"),
-    ("overdue", "!", "逾期未报"),
-    ("pending", "·", "未到截止日"),
-)
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.GET.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
-
-
+@require_http_methods(["GET", "HEAD", "POST"])
 def urge(request: HttpRequest) -> HttpResponse:
     """What an urging notice (催办) is about — the party, the item, the month, how late,
-    the reminders already sent and earlier urges — with the form that sends it."""
+    the reminders already sent and earlier urges — and the form that sends it. A refused
+    urge (the report came in meanwhile) is said on the page."""
     reach = _viewer_reach(request)
     try:
         assignment_id = int(request.GET.get("assignment", ""))
@@ -337,17 +313,34 @@ def urge(request: HttpRequest) -> HttpResponse:
     )
     if not reach.may_urge(cell.item_id):
         raise PermissionDenied(_("只有街道管理员和该任务的牵头单位可以催办。"))
+    back = local_url(request, request.GET.get("next", "")) or (
+        f"{reverse('dashboard_matrix')}?year={year}&month={month}"
+    )
+    text, errors = request.POST.get("text", "").strip(), []
+    if request.method == "POST":
+        try:
+            urge_send(
+                assignment=cell.assignment, year=year, month=month, by=request.user, text=text
+            )
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(
+                request,
+                _("已催办%(party)s填报第 %(number)s 项 %(month)s月进展,等待对方确认收到。")
+                % {
+                    "party": cell.community or cell.unit,
+                    "number": cell.item.number,
+                    "month": month,
+                },
+            )
+            return redirect(back)
     today = timezone.localdate()
-    subject = f"community:{cell.community_id}" if cell.community_id else f"unit:{cell.unit_id}"
     labels = dict(Reminder.Kind.choices)
     reminders = [
         {"created_at": row["created_at"], "label": labels.get(row["kind"], row["kind"])}
-        for row in Reminder.objects.filter(
-            subject=subject,
-            kind__in=FILING_REMINDERS,
-            period__startswith=f"{year}-{month:02d}@",
-            message__isnull=False,
-        )
+        for row in filing_reminders_sent(year, month)
+        .filter(subject=party_subject(cell.community_id, cell.unit_id))
         .order_by("created_at")
         .values("kind", "created_at")
         .distinct()
@@ -357,20 +350,21 @@ def urge(request: HttpRequest) -> HttpResponse:
         .select_related("sent_by", "acknowledged_by")
         .order_by("-sent_at")
     )
-    css, label, _symbol = cell_look(cell, today)
+    _css, label, _symbol = cell_look(cell, today)
     return render(
         request,
         "assessments/urge.html",
         {
             "cell": cell,
-            "assignment": cell.assignment,
             "party": cell.community or cell.unit,
             "label": label,
             "is_late": cell.first_submitted_on is None and cell.deadline < today,
             "days_late": (today - cell.deadline).days,
             "reminders": reminders,
             "earlier": earlier,
-            "back": _safe_next(request)
-            or f"{reverse('dashboard_matrix')}?year={year}&month={month}",
+            "back": back,
+            "text": text,
+            "errors": errors,
         },
+        status=400 if errors else 200,
     )

@@ -23,6 +23,8 @@ AnyUser = AbstractBaseUser | AnonymousUser
 FILE_REPORTS = "file_reports"
 REVIEW_REPORTS = "review_reports"
 VIEW_ALL_REPORTS = "tasks.view_all_reports"
+# The street admin urges any late party (催办); lead-unit staff only on their items.
+URGE_PARTIES = "assessments.urge_parties"
 
 
 def community_q(user: AnyUser, codename: str, field: str) -> Q:
@@ -50,6 +52,10 @@ def unit_q(user: AnyUser, codename: str, field: str) -> Q:
 def sees_everything(user: AnyUser) -> bool:
     """Street admin and leadership read every report of every party."""
     return user.is_authenticated and user.has_perm(VIEW_ALL_REPORTS)
+
+
+def may_urge_everywhere(user: AnyUser) -> bool:
+    return user.is_authenticated and user.has_perm(URGE_PARTIES)
 
 
 def may_reopen_reports(user: AnyUser) -> bool:

@@ -157,6 +157,16 @@ def _report_months(checklist: Checklist) -> list[tuple[int, int]]:
     return [(checklist.year, month) for month in range(1, 13)]
 
 
+def party_subject(community_id: int | None, unit_id: int | None) -> str:
+    """What a filing reminder is about: its party, "community:5" or "unit:3"."""
+    return f"community:{community_id}" if community_id else f"unit:{unit_id}"
+
+
+def filing_period(year: int, month: int) -> str:
+    """The start of a filing reminder's period, "2017-07@" (the deadline follows)."""
+    return f"{year}-{month:02d}@"
+
+
 def filing_reminders(
     now: datetime.datetime, settings: ReminderSettings, directory: Directory
 ) -> Iterator[Due]:
@@ -220,8 +230,8 @@ def _filing_month(
 
     workspace = f"{reverse('workspace')}?year={year}&month={month}"
     for (community_id, unit_id, deadline), numbers in by_party.items():
-        period = f"{year}-{month:02d}@{deadline.isoformat()}"
-        subject = f"community:{community_id}" if community_id else f"unit:{unit_id}"
+        period = f"{filing_period(year, month)}{deadline.isoformat()}"
+        subject = party_subject(community_id, unit_id)
         stages: list[tuple[str, datetime.date]] = []
         if settings.filing_days_before:
             stages.append(

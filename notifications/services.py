@@ -319,12 +319,12 @@ URGE_IDS_IN_QUERY = 500
 
 
 def urgeable_assignments(user: access.AnyUser) -> QuerySet[Assignment]:
-    """Assignments the user may urge: every one for the street admin (the role that holds
-    the street's say over every report, ``tasks.reopen_report``), those on items their
-    unit leads for lead-unit staff. Leadership reads, and urges nothing."""
+    """Assignments the user may urge: every one for the street admin
+    (``access.URGE_PARTIES``), those on items their unit leads for lead-unit staff.
+    Leadership reads, and urges nothing."""
     if not user.is_authenticated:
         return Assignment.objects.none()
-    if access.may_reopen_reports(user):
+    if access.may_urge_everywhere(user):
         return Assignment.objects.all()
     return Assignment.objects.reviewable_by(user)
 

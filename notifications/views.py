@@ -8,12 +8,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from tasks.models import Assignment, ProgressReport
+from yijia.http import local_url
 
 from . import services
 from .models import Message, UrgeNotice, party_assignments
@@ -40,7 +40,7 @@ def message_read(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(Message.objects.for_user(request.user), pk=pk)
     services.message_mark_read(message=message, user=request.user)
     if request.POST.get("open") and message.url:
-        if url_has_allowed_host_and_scheme(message.url, allowed_hosts={request.get_host()}):
+        if local_url(request, message.url):
             return HttpResponseRedirect(message.url)
     return HttpResponseRedirect(reverse("inbox"))
 
@@ -68,19 +68,11 @@ class UrgeSendForm(forms.Form):
     next = forms.CharField(required=False)
 
 
-def _safe_next(request: HttpRequest, url: str) -> str | None:
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return None
-
-
 @require_POST
 def urge_send(request: HttpRequest) -> HttpResponse:
     """Send an urge from a late cell; back to the page the button was on."""
     form = UrgeSendForm(request.POST)
-    back = _safe_next(request, request.POST.get("next", ""))
+    back = local_url(request, request.POST.get("next", ""))
     if not form.is_valid():
         errors = " ".join(str(e) for field_errors in form.errors.values() for e in field_errors)
         flash.error(request, _("未能催办:") + errors)

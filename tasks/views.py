@@ -12,9 +12,9 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,15 +29,21 @@ from .selectors import workspace_assignments
 logger = logging.getLogger(__name__)
 
 
-def _checklist_for(request: HttpRequest) -> Checklist:
-    """The checklist the page shows: ``?year=`` or the newest active one."""
+def checklists_asked(request: HttpRequest) -> QuerySet[Checklist]:
+    """The checklist a page shows, as a queryset of at most one: ``?year=``, or the newest
+    one in use (drafts are not shown). A page may fetch it within a query of its own."""
     checklists = Checklist.objects.exclude(status=Checklist.Status.DRAFT)
     year = request.GET.get("year")
     if year:
         if not year.isdigit():
             raise Http404(_("年度格式不对"))
-        return get_object_or_404(checklists, year=int(year))
-    checklist = checklists.order_by("-year").first()
+        return checklists.filter(year=int(year))
+    return checklists.filter(pk__in=checklists.order_by("-year").values("pk")[:1])
+
+
+def checklist_for(request: HttpRequest) -> Checklist:
+    """The checklist the page shows (``checklists_asked``); 404 when there is none."""
+    checklist = checklists_asked(request).first()
     if checklist is None:
         raise Http404(_("还没有启用的目标任务清单"))
     return checklist
@@ -46,7 +52,7 @@ def _checklist_for(request: HttpRequest) -> Checklist:
 def home(request: HttpRequest) -> HttpResponse:
     """The year's checklist: the four pillars, every item with its lead units, responsible
     parties and targets."""
-    checklist = _checklist_for(request)
+    checklist = checklist_for(request)
     items = list(checklist.items.with_details())
     pillars = list(checklist.pillars.all())
     for pillar in pillars:

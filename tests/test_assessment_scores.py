@@ -377,3 +377,37 @@ def test_the_community_page_links_its_staff_to_their_score_sheet(
         sheet = f"/assessments/communities/{community_one.pk}/?year=2017"
         assert sheet in page
         assert client.get(sheet).status_code == 200
+
+
+def test_a_refused_adjustment_says_why_and_keeps_what_was_typed(
+    client: Client, scheme: Scheme, street_admin: User, community_two: Community
+) -> None:
+    client.force_login(street_admin)
+    url = f"/assessments/communities/{community_two.pk}/adjust/?year=2017&live=1"
+    with time_travel(2017, 8, 20):
+        zero = client.post(url, {"points": "0", "reason": "补报材料齐全"})
+        too_much = client.post(url, {"points": "700", "reason": "补报材料齐全"})
+        not_a_number = client.post(url, {"points": "两分", "reason": "补报材料齐全"})
+    assert [r.status_code for r in (zero, too_much, not_a_number)] == [400, 400, 400]
+    assert "加减分不能为 0" in zero.content.decode()
+    assert "加减分不能超过总分 600 分" in too_much.content.decode()
+    assert "加减分须是数字" in not_a_number.content.decode()
+    assert 'value="补报材料齐全"' in zero.content.decode()
+    assert scheme.adjustments.count() == 3  # the fixture's, nothing added
+
+
+def test_a_refused_republication_keeps_the_note(
+    client: Client, scheme: Scheme, street_admin: User
+) -> None:
+    client.force_login(street_admin)
+    with time_travel(2017, 8, 20):
+        client.post("/assessments/publish/?year=2017", {"month": "7"})
+        Criterion.objects.filter(scheme=scheme, order=4).update(points=40)  # adds up to 590
+        refused = client.post(
+            "/assessments/publish/?year=2017&live=1", {"month": "7", "note": "补录满意度"}
+        )
+    page = refused.content.decode()
+    assert refused.status_code == 400
+    assert "考核项分值合计 590 分,与总分 600 分不符" in page
+    assert "补录满意度</textarea>" in page
+    assert scheme.publications.count() == 1

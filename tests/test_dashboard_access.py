@@ -180,3 +180,34 @@ def community_one_staff_for(community: Community) -> User:
     return User.objects.filter(memberships__community=community).first() or _person(
         f"staff{community.pk}", Role.COMMUNITY_STAFF, community=community
     )
+
+
+def test_the_urge_page_sends_and_says_on_the_page_why_it_refuses(
+    client: Client,
+    world: Checklist,
+    community_two: Community,
+    community_two_staff: User,
+    street_admin: User,
+) -> None:
+    from notifications.models import UrgeNotice
+
+    late = assignment_of(world, 8, community_two)
+    url = f"/dashboard/urge/?assignment={late.pk}&year=2017&month=7&next=/dashboard/"
+    with time_travel(2017, 8, 20):
+        file_report(late, community_two_staff, submit=True)  # filed while the page was open
+        client.force_login(street_admin)
+        refused = client.post(url, {"text": "请今天内补报"})
+    page = refused.content.decode()
+    assert refused.status_code == 400
+    assert "未能催办:示例社区二 的 7月进展已提交,无需催办" in page
+    assert "这份月报已经提交,无需催办" in page  # the form gives way to what happened
+    assert not UrgeNotice.objects.exists()
+
+    other = assignment_of(world, 7, community_two)
+    with time_travel(2017, 8, 20):
+        sent = client.post(
+            f"/dashboard/urge/?assignment={other.pk}&year=2017&month=7&next=https://evil.example/",
+            {"text": "请今天内补报"},
+        )
+    assert sent.status_code == 302 and sent["Location"].startswith("/dashboard/matrix/")
+    assert UrgeNotice.objects.get().text == "请今天内补报"

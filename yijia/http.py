@@ -1,0 +1,16 @@
+"""Small request helpers every app uses."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def local_url(request: HttpRequest, url: str) -> str:
+    """``url`` if it stays on this portal (a ``next`` to go back to), else empty: a link
+    in a form or a message never sends anyone to another host."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
