@@ -10,25 +10,8 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("考核")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        from tasks.signals import checklist_rolled_over
 
-        from tasks.models import CalendarDay, Target
-        from tasks.signals import (
-            assignments_changed,
-            checklist_rolled_over,
-            progress_changed,
-            progress_loaded,
-        )
+        from . import scoring
 
-        from . import scoring, summaries
-
-        progress_changed.connect(summaries.on_progress_changed, dispatch_uid="summaries")
-        assignments_changed.connect(summaries.on_assignments_changed, dispatch_uid="summaries")
-        progress_loaded.connect(summaries.on_progress_loaded, dispatch_uid="summaries")
         checklist_rolled_over.connect(scoring.on_checklist_rolled_over, dispatch_uid="scoring")
-        for model, receiver in (
-            (Target, summaries.on_target_saved),
-            (CalendarDay, summaries.on_calendar_day_saved),
-        ):
-            post_save.connect(receiver, sender=model, dispatch_uid=f"summaries-{model.__name__}")
-            post_delete.connect(receiver, sender=model, dispatch_uid=f"summaries-{model.__name__}-")

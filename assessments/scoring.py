@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Community
+from dashboards.models import AssignmentMonth
 from meetings.compliance import year_compliance
 from tasks.models import (
     Assignment,
@@ -49,7 +50,6 @@ from tasks.models import (
 )
 
 from .models import (
-    AssignmentMonth,
     Criterion,
     ManualScore,
     Publication,

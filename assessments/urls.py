@@ -5,8 +5,9 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("matrix/", views.matrix, name="dashboard_matrix"),
-    path("briefing/", views.briefing, name="dashboard_briefing"),
-    path("urge/", views.urge, name="dashboard_urge"),
+    path("", views.ranking, name="ranking"),
+    path("communities/<int:pk>/", views.score_sheet, name="score_sheet"),
+    path("communities/<int:pk>/adjust/", views.adjust, name="score_adjust"),
+    path("publish/", views.publish, name="scores_publish"),
+    path("export/", views.export, name="scores_export"),
 ]

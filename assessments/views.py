@@ -1,370 +1,282 @@
-"""The completion dashboard, the item × party matrix, the monthly briefing (简报) and the
-page from which a late cell is urged (催办). All read the summary tables
-(``assessments.summaries``); leadership reads them and changes nothing."""
+"""The assessment's pages: the ranking with the lead units' review record, each
+community's score sheet, adjustments and publishing (street admin), the Excel export.
+Once published, everyone sees the published (frozen) results; the street admin can also
+look at the live computation before publishing again."""
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
-from html import escape
+from decimal import Decimal
 from typing import Any
 
+import tablib
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Case, OuterRef, Q, Subquery, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
 
-from notifications.models import Reminder, UrgeNotice
-from notifications.reminders import party_subject
-from notifications.services import urge_send
-from tasks.models import Checklist, Item, ItemLeadUnit
-from tasks.views import checklist_for, checklists_asked
-from yijia.http import local_url
+from communities import access
+from communities.models import Community
+from core.files import xlsx_response
+from core.spreadsheets import neutralise_formula
+from dashboards.dashboard import default_month
+from tasks.views import checklist_for
 
-from .access import Reach, reach_of
-from .dashboard import (
-    Dashboard,
-    dashboard_build,
-    default_month,
-    filing_reminders_sent,
-    latest_urge,
-    lead_links,
-    report_months,
-)
-from .models import AssignmentMonth, PartyMonth
-
-MATRIX_PAGE_SIZE = 30  # parties (rows) per page of the matrix
-# What a matrix cell needs of its AssignmentMonth row (``cell_look``, ``Reach.may_open``).
-CELL_COLUMNS = (
-    "assignment_id",
-    "year",
-    "month",
-    "item_id",
-    "community_id",
-    "unit_id",
-    "report_id",
-    "state",
-    "deadline",
-    "first_submitted_on",
-    "targets_behind",
-    "is_complete",
-)
+from .models import Publication, Scheme, ScoreAdjustment
+from .scoring import ScoreSheet, points_text, results_publish, review_records, score_sheets
 
 
-def _viewer_reach(request: HttpRequest) -> Reach:
-    reach = reach_of(request.user)
-    if not reach.may_view:
-        raise PermissionDenied(_("完成情况看板只对街道管理员、街道领导和牵头单位开放。"))
-    return reach
+def _scheme(request: HttpRequest) -> Scheme:
+    checklist = checklist_for(request)
+    scheme = Scheme.objects.filter(checklist=checklist).select_related("checklist").first()
+    if scheme is None:
+        raise Http404(_("%(year)s年度还没有考核方案") % {"year": checklist.year})
+    return scheme
 
 
-def _month_of(request: HttpRequest, checklist: Checklist) -> int:
-    months = report_months(checklist)
-    value = request.GET.get("month")
-    if not value:
-        return default_month(checklist, timezone.localdate())
-    if not value.isdigit() or int(value) not in months:
-        raise Http404(
-            _("%(year)s年度清单只统计 %(first)s–12 月")
-            % {"year": checklist.year, "first": months[0] if months else 12}
-        )
-    return int(value)
-
-
-def _dashboard(request: HttpRequest) -> tuple[Dashboard, Reach]:
-    reach = _viewer_reach(request)
-    # The checklist comes with its items and lead units, in the query the figures need.
-    links = lead_links(ItemLeadUnit.objects.filter(item__checklist__in=checklists_asked(request)))
-    if not links:
-        raise Http404(_("还没有启用的目标任务清单"))
-    checklist = links[0].item.checklist
-    month = _month_of(request, checklist)
-    board = dashboard_build(checklist, month, timezone.localdate(), links=links)
-    return board, reach
-
-
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """The office's dashboard for a month and the year to date."""
-    board, reach = _dashboard(request)
-    return render(
-        request,
-        "assessments/dashboard.html",
-        {"board": board, "reach": reach, "chart_data": board.chart_data()},
-    )
-
-
-def briefing(request: HttpRequest) -> HttpResponse:
-    """The month's briefing (简报), laid out to print on A4."""
-    board, reach = _dashboard(request)
-    return render(
-        request,
-        "assessments/briefing.html",
-        {"board": board, "reach": reach, "chart_data": board.chart_data()},
-    )
+def _month(request: HttpRequest, scheme: Scheme) -> int:
+    value = request.GET.get("month") or request.POST.get("month")
+    if value:
+        if not value.isdigit() or not 1 <= int(value) <= 12:
+            raise Http404(_("月份应在 1 到 12 之间"))
+        return int(value)
+    return default_month(scheme.checklist, timezone.localdate())
 
 
 @dataclass
-class MatrixCell:
-    cell: AssignmentMonth | None
-    css: str
-    label: str
-    symbol: str
-    url: str = ""
-    urge_url: str = ""
-    urge: UrgeNotice | None = None
+class Results:
+    """What the pages show: the published results, or the live computation."""
 
-    def html(self, labels: dict[str, str]) -> str:
-        """The cell's coloured mark: a link to the report, or to the urge page of an
-        overdue cell, or a plain mark; its title says the status and any urge."""
-        title = self.label
-        if self.urge is not None:
-            title += labels["acknowledged" if self.urge.is_acknowledged else "unacknowledged"]
-        elif self.urge_url:
-            title += labels["urge"]
-        href = self.url or self.urge_url
-        # Plain formatting with one escape per value: a page has 1,200 of these.
-        title, symbol = escape(title), escape(self.symbol)
-        if href:
-            href = escape(href)
-            return (
-                f'<a href="{href}" class="mark {self.css}" title="{title}"'
-                f' aria-label="{title}">{symbol}</a>'
-            )
-        return f'<span class="mark {self.css}" title="{title}">{symbol}</span>'
+    scheme: Scheme
+    month: int
+    publication: Publication | None
+    live: bool
+    sheets: list[dict[str, Any]]  # {"community", "rank", "total", "sheet": as_json()}
 
 
-def cell_labels() -> dict[str, str]:
-    """The words of the matrix's cells in the user's language, looked up once a page."""
-    return {
-        "complete": _("已完成"),
-        "approved": _("已审核,指标未全部达标"),
-        "submitted": _("已提交,待审核"),
-        "returned": _("已退回修改"),
-        "overdue": _("逾期未报"),
-        "draft": _("草稿,未提交"),
-        "pending": _("未到截止日"),
-        "behind": _(",有指标滞后"),
-        "late_filed": _(",逾期 %(days)s 天报送"),
-        "late": _(",已逾期"),
-        "acknowledged": _(",已催办,已确认"),
-        "unacknowledged": _(",已催办,未确认"),
-        "urge": _(",点击催办"),
-    }
+def _results(request: HttpRequest, scheme: Scheme) -> Results:
+    publication = scheme.publications.select_related("published_by").order_by("-number").first()
+    may_publish = request.user.has_perm("assessments.publish_scores")
+    live = publication is None or (may_publish and request.GET.get("live") == "1")
+    if not live:
+        assert publication is not None  # noqa: S101 (narrowing)
+        rows = publication.scores.select_related("community").order_by("rank", "community__order")
+        sheets = [
+            {"community": row.community, "rank": row.rank, "total": row.total, "sheet": row.sheet}
+            for row in rows
+        ]
+        return Results(scheme, publication.as_of_month, publication, False, sheets)
+    month = _month(request, scheme)
+    computed: list[ScoreSheet] = score_sheets(scheme, month=month)
+    sheets = [
+        {"community": s.community, "rank": s.rank, "total": s.total, "sheet": s.as_json()}
+        for s in computed
+    ]
+    return Results(scheme, month, publication, True, sheets)
 
 
-SYMBOLS = {
-    "complete": "✓",
-    "approved": "○",
-    "submitted": "…",
-    "returned": "↺",
-    "overdue": "!",
-    "draft": "✎",
-    "pending": "·",
-}
-
-
-def cell_look(
-    cell: Any, today: datetime.date, labels: dict[str, str] | None = None
-) -> tuple[str, str, str]:
-    """The colour class, the words and the symbol of a matrix cell (an ``AssignmentMonth``
-    or a row with its ``CELL_COLUMNS``)."""
-    labels = labels or cell_labels()
-    state = AssignmentMonth.State
-    late_filed = cell.first_submitted_on is not None and cell.first_submitted_on > cell.deadline
-    overdue = cell.first_submitted_on is None and cell.deadline < today
-    if cell.is_complete:
-        css = "complete"
-    elif cell.state in (state.APPROVED, state.SUBMITTED, state.RETURNED):
-        css = cell.state
-    elif overdue:
-        css = "overdue"
-    elif cell.state == state.DRAFT:
-        css = "draft"
-    else:
-        css = "pending"
-    label, symbol = labels[css], SYMBOLS[css]
-    if cell.targets_behind and cell.state in (state.SUBMITTED, state.APPROVED):
-        css += " behind"
-        label += labels["behind"]
-    if late_filed:
-        css += " late"
-        label += labels["late_filed"] % {"days": (cell.first_submitted_on - cell.deadline).days}
-    elif overdue and cell.state != state.MISSING:
-        css += " late"
-        label += labels["late"]
-    return css, label, symbol
-
-
-def matrix(request: HttpRequest) -> HttpResponse:
-    """Items (columns) × parties (rows) for a month, each cell coloured by its status and
-    linking to its report where the user may open it; late cells offer 催办."""
-    reach = _viewer_reach(request)
+def ranking(request: HttpRequest) -> HttpResponse:
+    """The communities ranked, and the lead units' review record."""
+    if not request.user.has_perm("assessments.view_scores"):
+        raise PermissionDenied(_("考核排名只对街道管理员、街道领导和牵头单位开放。"))
     checklist = checklist_for(request)
-    month = _month_of(request, checklist)
-    today = timezone.localdate()
-    showing_units = request.GET.get("parties") == "units"
-    parties = PartyMonth.objects.filter(year=checklist.year, month=month)
-    if showing_units:
-        parties = parties.filter(unit__isnull=False).select_related("unit")
-        parties = parties.order_by("unit__order", "unit__name")
-    else:
-        parties = parties.filter(community__isnull=False).select_related("community")
-        parties = parties.order_by("community__order", "community__name")
-    page = Paginator(parties, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
-    items = list(Item.objects.filter(checklist=checklist).order_by("number"))
-    party_ids = [p.unit_id if showing_units else p.community_id for p in page]
-    cells = AssignmentMonth.objects.filter(year=checklist.year, month=month)
-    cells = cells.filter(**{"unit_id__in" if showing_units else "community_id__in": party_ids})
-    urges = UrgeNotice.objects.filter(
-        assignment_id=OuterRef("assignment_id"), year=OuterRef("year"), month=OuterRef("month")
-    ).order_by("-sent_at", "-pk")
-    unfiled = Q(first_submitted_on__isnull=True)  # only they can have been urged
+    scheme = Scheme.objects.filter(checklist=checklist).select_related("checklist").first()
+    if scheme is None:
+        return render(request, "assessments/no_scheme.html", {"checklist": checklist}, status=404)
+    return _ranking_page(request, scheme)
 
-    def latest(column: str) -> Case:
-        # CASE keeps the subquery from running for the filed cells (most of them).
-        return Case(When(unfiled, then=Subquery(urges.values(column)[:1])), default=None)
 
-    # Named tuples of the columns a cell shows, not model instances: 1,200 a page.
-    cells = list(
-        cells.annotate(
-            urge_id=latest("pk"),
-            urge_sent_at=latest("sent_at"),
-            urge_acknowledged_at=latest("acknowledged_at"),
-        )
-        .order_by("pk")
-        .values_list(*CELL_COLUMNS, "urge_id", "urge_sent_at", "urge_acknowledged_at", named=True)
-    )
-    # A page is 30 × 40 cells: they are written here in one pass rather than through
-    # the template language, which took most of the page's time.
-    report_url = reverse("report_detail", args=[0]).removesuffix("0/")
-    urge_url = reverse("dashboard_urge")
-    back = urlencode({"next": request.get_full_path()})
-    labels = cell_labels()
-    grid: dict[tuple[int, int], list[str]] = {}
-    for cell in cells:
-        shown = MatrixCell(cell, *cell_look(cell, today, labels))
-        if reach.may_open(cell):
-            shown.url = f"{report_url}{cell.report_id}/"
-        if "overdue" in shown.css:
-            shown.urge = latest_urge(cell)
-            if reach.may_urge(cell.item_id):
-                shown.urge_url = (
-                    f"{urge_url}?assignment={cell.assignment_id}&year={cell.year}"
-                    f"&month={cell.month}&{back}"
-                )
-        party = cell.unit_id if showing_units else cell.community_id
-        grid.setdefault((party, cell.item_id), []).append(shown.html(labels))
-    rows = [
-        {
-            "party": p.unit if showing_units else p.community,
-            "figures": p,
-            "cells": mark_safe(  # noqa: S308 (each mark escaped by MatrixCell.html)
-                "".join(
-                    f'<td class="cell">{"".join(grid.get((party_id, item.pk), ()))}</td>'
-                    for item in items
-                )
-            ),
-        }
-        for p, party_id in zip(page, party_ids, strict=True)
-    ]
+def _ranking_page(
+    request: HttpRequest, scheme: Scheme, *, note: str = "", errors: list[str] | None = None
+) -> HttpResponse:
+    """The ranking page; after a refused publication, with the reason and the note kept."""
+    criteria = list(scheme.criteria.all())
     return render(
         request,
-        "assessments/matrix.html",
+        "assessments/ranking.html",
         {
-            "checklist": checklist,
-            "year": checklist.year,
-            "month": month,
-            "months": report_months(checklist),
-            "items": items,
-            "rows": rows,
-            "page": page,
-            "showing_units": showing_units,
-            "reach": reach,
-            "legend": [(css, SYMBOLS[css], labels[css]) for css in SYMBOLS],
-        },
-    )
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def urge(request: HttpRequest) -> HttpResponse:
-    """What an urging notice (催办) is about — the party, the item, the month, how late,
-    the reminders already sent and earlier urges — and the form that sends it. A refused
-    urge (the report came in meanwhile) is said on the page."""
-    reach = _viewer_reach(request)
-    try:
-        assignment_id = int(request.GET.get("assignment", ""))
-        year = int(request.GET.get("year", ""))
-        month = int(request.GET.get("month", ""))
-    except ValueError:
-        raise Http404(_("缺少要催办的任务或月份")) from None
-    cell = get_object_or_404(
-        AssignmentMonth.objects.select_related("item", "community", "unit", "assignment"),
-        assignment_id=assignment_id,
-        year=year,
-        month=month,
-    )
-    if not reach.may_urge(cell.item_id):
-        raise PermissionDenied(_("只有街道管理员和该任务的牵头单位可以催办。"))
-    back = local_url(request, request.GET.get("next", "")) or (
-        f"{reverse('dashboard_matrix')}?year={year}&month={month}"
-    )
-    text, errors = request.POST.get("text", "").strip(), []
-    if request.method == "POST":
-        try:
-            urge_send(
-                assignment=cell.assignment, year=year, month=month, by=request.user, text=text
-            )
-        except ValidationError as error:
-            errors = error.messages
-        else:
-            messages.success(
-                request,
-                _("已催办%(party)s填报第 %(number)s 项 %(month)s月进展,等待对方确认收到。")
-                % {
-                    "party": cell.community or cell.unit,
-                    "number": cell.item.number,
-                    "month": month,
-                },
-            )
-            return redirect(back)
-    today = timezone.localdate()
-    labels = dict(Reminder.Kind.choices)
-    reminders = [
-        {"created_at": row["created_at"], "label": labels.get(row["kind"], row["kind"])}
-        for row in filing_reminders_sent(year, month)
-        .filter(subject=party_subject(cell.community_id, cell.unit_id))
-        .order_by("created_at")
-        .values("kind", "created_at")
-        .distinct()
-    ]
-    earlier = list(
-        UrgeNotice.objects.filter(assignment_id=assignment_id, year=year, month=month)
-        .select_related("sent_by", "acknowledged_by")
-        .order_by("-sent_at")
-    )
-    _css, label, _symbol = cell_look(cell, today)
-    return render(
-        request,
-        "assessments/urge.html",
-        {
-            "cell": cell,
-            "party": cell.community or cell.unit,
-            "label": label,
-            "is_late": cell.first_submitted_on is None and cell.deadline < today,
-            "days_late": (today - cell.deadline).days,
-            "reminders": reminders,
-            "earlier": earlier,
-            "back": back,
-            "text": text,
-            "errors": errors,
+            "scheme": scheme,
+            "results": _results(request, scheme),
+            "criteria_count": len(criteria),
+            "criteria_points": sum(c.points for c in criteria),
+            "records": review_records(scheme.checklist),
+            "may_publish": request.user.has_perm("assessments.publish_scores"),
+            "publications": list(scheme.publications.select_related("published_by")),
+            "note": note,
+            "errors": errors or [],
         },
         status=400 if errors else 200,
     )
+
+
+def _may_see_sheet(request: HttpRequest, community: Community) -> bool:
+    if request.user.has_perm("assessments.view_scores"):
+        return True
+    own = Community.objects.filter(access.community_q(request.user, access.FILE_REPORTS, "pk"))
+    return own.filter(pk=community.pk).exists()
+
+
+def score_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """How a community earned or lost each point, with the reports behind it."""
+    community = get_object_or_404(Community, pk=pk)
+    if not _may_see_sheet(request, community):
+        raise Http404(_("没有找到这个社区的得分,或您无权查看。"))
+    return _sheet_page(request, community, _scheme(request), AdjustmentForm())
+
+
+class AdjustmentForm(forms.Form):
+    points = forms.DecimalField(
+        label=_lazy("加减分(扣分填负数)"),
+        max_digits=6,
+        decimal_places=2,
+        error_messages={
+            "required": _lazy("请填写加减的分数。"),
+            "invalid": _lazy("加减分须是数字,如 2 或 -1.5。"),
+            "max_digits": _lazy("加减分不能超过总分。"),
+            "max_decimal_places": _lazy("加减分最多保留两位小数。"),
+        },
+    )
+    reason = forms.CharField(
+        label=_lazy("理由"),
+        max_length=500,
+        error_messages={"required": _lazy("请写明加减分的理由。")},
+    )
+
+    def __init__(self, *args: Any, total: Decimal | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.total = total
+
+    def clean_points(self) -> Decimal:
+        points = self.cleaned_data["points"]
+        if points == 0:
+            raise forms.ValidationError(_("加减分不能为 0。"))
+        if self.total is not None and abs(points) > self.total:
+            raise forms.ValidationError(
+                _("加减分不能超过总分 %(total)s 分。") % {"total": points_text(self.total)}
+            )
+        return points
+
+
+def _sheet_page(
+    request: HttpRequest, community: Community, scheme: Scheme, form: AdjustmentForm
+) -> HttpResponse:
+    results = _results(request, scheme)
+    row = next((row for row in results.sheets if row["community"].pk == community.pk), None)
+    if row is None:
+        raise Http404(_("这个社区不在本年度的考核范围内。"))
+    return render(
+        request,
+        "assessments/score_sheet.html",
+        {
+            "scheme": scheme,
+            "results": results,
+            "row": row,
+            "community": community,
+            "count": len(results.sheets),
+            "may_adjust": request.user.has_perm("assessments.add_scoreadjustment"),
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    """The street admin adds or deducts points with a reason; recorded with who and when."""
+    if not request.user.has_perm("assessments.add_scoreadjustment"):
+        raise PermissionDenied(_("只有街道管理员可以加减分。"))
+    community = get_object_or_404(Community, pk=pk)
+    scheme = _scheme(request)
+    form = AdjustmentForm(request.POST, total=scheme.total_points)
+    if not form.is_valid():
+        return _sheet_page(request, community, scheme, form)  # what was typed stays
+    ScoreAdjustment.objects.create(
+        scheme=scheme,
+        community=community,
+        points=form.cleaned_data["points"],
+        reason=form.cleaned_data["reason"],
+        made_by=request.user,
+    )
+    messages.success(request, _("已记录加减分,重新发布后生效于已发布的结果。"))
+    return redirect(f"{reverse('score_sheet', args=[pk])}?year={scheme.checklist.year}&live=1")
+
+
+@require_POST
+def publish(request: HttpRequest) -> HttpResponse:
+    """Publish (or publish again, with a reason) the year's results."""
+    if not request.user.has_perm("assessments.publish_scores"):
+        raise PermissionDenied(_("只有街道管理员可以发布考核结果。"))
+    scheme = _scheme(request)
+    note = request.POST.get("note", "")
+    try:
+        publication = results_publish(
+            scheme=scheme, by=request.user, month=_month(request, scheme), note=note
+        )
+    except ValidationError as error:
+        return _ranking_page(request, scheme, note=note, errors=error.messages)
+    messages.success(
+        request,
+        _("已发布第 %(number)s 次考核结果,得分已冻结。") % {"number": publication.number},
+    )
+    return redirect(f"{reverse('ranking')}?year={scheme.checklist.year}")
+
+
+def export(request: HttpRequest) -> HttpResponse:
+    """The ranking and every score sheet's lines, as an Excel workbook."""
+    if not request.user.has_perm("assessments.view_scores"):
+        raise PermissionDenied(_("考核排名只对街道管理员、街道领导和牵头单位开放。"))
+    scheme = _scheme(request)
+    results = _results(request, scheme)
+    ranking_sheet = tablib.Dataset(
+        headers=["名次", "社区", "考核项得分", "加减分", "总分"], title="排名"
+    )
+    lines_sheet = tablib.Dataset(
+        headers=["社区", "考核项", "分值", "计分规则", "完成程度", "得分", "说明"], title="得分明细"
+    )
+    adjustments_sheet = tablib.Dataset(
+        headers=["社区", "加减分", "理由", "调整人", "调整时间"], title="加减分"
+    )
+    for row in results.sheets:
+        sheet, name = row["sheet"], row["community"].name
+        ranking_sheet.append(
+            [
+                row["rank"],
+                neutralise_formula(name),
+                float(sheet["earned"]),
+                float(sheet["adjusted"]),
+                float(sheet["total"]),
+            ]
+        )
+        for line in sheet["lines"]:
+            attainment = line["attainment"]
+            lines_sheet.append(
+                [
+                    neutralise_formula(name),
+                    neutralise_formula(line["title"]),
+                    float(line["points"]),
+                    line["rule"],
+                    round(float(attainment) * 100, 1) if attainment is not None else "",
+                    float(line["earned"]),
+                    neutralise_formula(line["explanation"]),
+                ]
+            )
+        for adjustment in sheet["adjustments"]:
+            adjustments_sheet.append(
+                [
+                    neutralise_formula(name),
+                    float(adjustment["points"]),
+                    neutralise_formula(adjustment["reason"]),
+                    neutralise_formula(adjustment["made_by"]),
+                    adjustment["made_at"][:16].replace("T", " "),
+                ]
+            )
+    book = tablib.Databook([ranking_sheet, lines_sheet, adjustments_sheet])
+    state = _("已发布") if not results.live else _("未发布")
+    filename = f"{scheme.checklist.year}年度考核结果_{state}.xlsx"
+    return xlsx_response(book.export("xlsx"), filename=filename)

@@ -160,9 +160,9 @@ def measure(runs: int) -> dict[str, object]:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from assessments.models import AssignmentMonth
     from communities.models import Community
     from communities.roles import Role
+    from dashboards.models import AssignmentMonth
     from tasks.models import Checklist, ProgressReport
 
     settings.ALLOWED_HOSTS = ["*"]

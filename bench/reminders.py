@@ -145,8 +145,10 @@ def build(communities: int) -> None:
 def step(name: str, moment: datetime.datetime) -> None:
     from django.core import mail
 
-    from notifications.models import Message, Reminder
-    from notifications.services import digests_compose, messages_deliver, reminders_plan
+    from notifications.models import Message
+    from notifications.services import messages_deliver
+    from reminders.models import Reminder
+    from reminders.services import digests_compose, reminders_plan
 
     mail.outbox = []
     reminders_before = Reminder.objects.count()

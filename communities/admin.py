@@ -9,9 +9,8 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from guardian.admin import GuardedModelAdmin
 
-from yijia.widgets import SpreadsheetAdminMixin
+from core.spreadsheets import SpreadsheetAdminMixin
 
 from .models import Community, Compound, Membership, Unit
 from .resources import CommunityResource, CompoundResource, UnitResource
@@ -19,7 +18,7 @@ from .services import membership_add, membership_move, membership_remove
 
 
 @admin.register(Unit)
-class UnitAdmin(SpreadsheetAdminMixin, GuardedModelAdmin):
+class UnitAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
     resource_classes = [UnitResource]
     list_display = ("name", "kind", "is_joint_meeting_member", "order")
     list_filter = ("kind", "is_joint_meeting_member")
@@ -40,7 +39,7 @@ class CompoundInline(admin.TabularInline):
 
 
 @admin.register(Community)
-class CommunityAdmin(SpreadsheetAdminMixin, GuardedModelAdmin):
+class CommunityAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
     resource_classes = [CommunityResource]
     list_display = ("name", "code", "is_active", "order", "compound_count")
     list_filter = ("is_active",)

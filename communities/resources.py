@@ -1,5 +1,5 @@
 """Spreadsheet columns of the street's units, communities and compounds (xlsx/csv, Chinese
-headers). Imports are all-or-nothing; see ``yijia.widgets``."""
+headers). Imports are all-or-nothing; see ``core.spreadsheets``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from yijia.widgets import (
+from core.spreadsheets import (
     ChoicesWidget,
     Column,
     NamedForeignKeyWidget,

@@ -26,49 +26,17 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from communities import access
-from communities.models import Community, Unit
+from communities.access import own_community_q
+from communities.models import Community
+from core.typing import AnyUser
 from tasks.models import Item, Target
 
 from .duties import Party, duty_parties, recurring_duties
-
-AnyUser = access.AnyUser
 
 
 def manages_all_meetings(user: AnyUser) -> bool:
     """The street admin: records and changes every meeting."""
     return user.is_authenticated and user.has_perm("meetings.change_meeting")
-
-
-def is_unit_staff(user: AnyUser) -> bool:
-    """Staff of a unit of the street. One query, remembered on the user object for the rest
-    of the request (as Django remembers a user's permissions)."""
-    if not user.is_authenticated:
-        return False
-    cached: bool | None = getattr(user, "_meetings_is_unit_staff", None)
-    if cached is None:
-        cached = Unit.objects.filter(access.unit_q(user, access.REVIEW_REPORTS, "pk")).exists()
-        user._meetings_is_unit_staff = cached  # type: ignore[union-attr]
-    return cached
-
-
-def sees_every_community(user: AnyUser) -> bool:
-    """The street admin, leadership and unit staff: every community's meetings and their
-    compliance (the office's view)."""
-    return access.sees_everything(user) or is_unit_staff(user)
-
-
-def own_community_q(user: AnyUser, field: str) -> Q:
-    """Rows whose ``field`` is a community the user is staff of."""
-    return access.community_q(user, access.FILE_REPORTS, field)
-
-
-def communities_visible_to(user: AnyUser) -> QuerySet[Community]:
-    """The communities whose page and meetings the user may see."""
-    if not user.is_authenticated:
-        return Community.objects.none()
-    if sees_every_community(user):
-        return Community.objects.all()
-    return Community.objects.filter(own_community_q(user, "pk"))
 
 
 def led_items(user: AnyUser) -> QuerySet[Item]:

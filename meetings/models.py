@@ -20,8 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities import access
+from communities import access as community_access
 from communities.models import Community
+from core.typing import AnyUser
 from tasks.models import Item, Target, get_evidence_storage
 
 from . import access as meeting_access
@@ -45,19 +46,19 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
         start, end = month_bounds(year, month)
         return self.filter(starts_at__gte=start, starts_at__lt=end)
 
-    def visible_to(self, user: access.AnyUser) -> MeetingQuerySet:
+    def visible_to(self, user: AnyUser) -> MeetingQuerySet:
         """Everyone sees the street's meetings; a community's meetings are seen by its own
         staff, by unit staff (who lead or attend them) and by those who see everything
         (``meetings.access.sees_every_community``). One query."""
         if not user.is_authenticated:
             return self.none()
-        if meeting_access.sees_every_community(user):
+        if community_access.sees_every_community(user):
             return self
         return self.filter(
-            Q(community__isnull=True) | meeting_access.own_community_q(user, "community")
+            Q(community__isnull=True) | community_access.own_community_q(user, "community")
         )
 
-    def editable_by(self, user: access.AnyUser) -> MeetingQuerySet:
+    def editable_by(self, user: AnyUser) -> MeetingQuerySet:
         """Meetings the user may change (edit, cancel, attach files to): see
         ``meetings.access.editable_q``."""
         return self.filter(meeting_access.editable_q(user))

@@ -20,10 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from tasks.evidence import private_file_response
+from communities import access as community_access
+from communities.models import Community
+from core.files import private_file_response
 from tasks.models import Checklist, Item
 
-from . import access, services
+from . import access, compliance, services
 from .compliance import month_compliance
 from .duties import recurring_duties
 from .forms import AttendeeChoices, MeetingFilterForm, MeetingForm
@@ -53,7 +55,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     the office (street admin, leadership, unit staff) the month's compliance table."""
     user = request.user
     today = timezone.localdate()
-    office = access.sees_every_community(user)
+    office = community_access.sees_every_community(user)
     year, month = MeetingFilterForm(request.GET, duties=[], communities=[]).chosen_month(today)
     checklist = Checklist.objects.exclude(status=Checklist.Status.DRAFT).filter(year=year).first()
     compliance = (
@@ -69,7 +71,9 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         else recurring_duties()
     )
     communities = list(
-        access.communities_visible_to(user).filter(is_active=True).order_by("order", "name")
+        community_access.communities_visible_to(user)
+        .filter(is_active=True)
+        .order_by("order", "name")
     )
     form = MeetingFilterForm(request.GET, duties=duties, communities=communities)
     form.is_valid()
@@ -262,3 +266,69 @@ def meeting_attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("已删除附件“%(name)s”。") % {"name": attachment.original_name})
     return redirect(meeting)
+
+
+# A community's page: its compounds, how it did on its recurring duties month by month,
+# and its recent meetings.
+
+RECENT_MEETINGS = 10
+
+
+def _community_for_user(request: HttpRequest, pk: int) -> Community:
+    """The community with its compound count if the user may see it (its own staff, unit
+    staff, the street admin, leadership); 404 otherwise."""
+    community = (
+        community_access.communities_visible_to(request.user)
+        .annotate(compound_count=Count("compounds"))
+        .filter(pk=pk)
+        .first()
+    )
+    if community is None:
+        raise Http404(_("没有找到这个社区,或您无权查看。"))
+    return community
+
+
+def _checklist_for(request: HttpRequest) -> Checklist | None:
+    """``?year=``, or the newest checklist in use."""
+    checklists = Checklist.objects.exclude(status=Checklist.Status.DRAFT)
+    year = request.GET.get("year", "")
+    if year:
+        if not year.isdigit():
+            raise Http404(_("年度格式不对"))
+        return checklists.filter(year=int(year)).first()
+    return checklists.order_by("-year").first()
+
+
+@require_safe
+def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    community = _community_for_user(request, pk)
+    checklist = _checklist_for(request)
+    year = (
+        compliance.community_year_compliance(
+            checklist=checklist, community=community, today=timezone.localdate()
+        )
+        if checklist is not None
+        else None
+    )
+    # Whether the user records for this community: its own duties are all that matter.
+    duties = (
+        year.duties if year and checklist and checklist.status == Checklist.Status.ACTIVE else None
+    )
+    scope = access.recording_scope(request.user, duties=duties)
+    recent = list(
+        Meeting.objects.visible_to(request.user)
+        .for_community(community)
+        .select_related("target__item")
+        .order_by("-starts_at", "-pk")[:RECENT_MEETINGS]
+    )
+    return render(
+        request,
+        "communities/community_detail.html",
+        {
+            "community": community,
+            "checklist": checklist,
+            "year": year,
+            "recent_meetings": recent,
+            "may_record": community.pk in {c.pk for c in scope.communities()},
+        },
+    )

@@ -1,10 +1,10 @@
-"""Reminders, the messages that carry them, and the outbox that hands work to Celery.
+"""Messages to people and group chats, and the outbox that hands work to Celery.
 
-What is due lives here, in the database, never as a Celery countdown: a periodic job works
-out which reminders are due, records each under its idempotency key (recipient, kind,
-subject, period), and gathers the new ones of each recipient into one message (a digest).
-Messages are delivered by claiming them with a conditional update, so any number of workers
-may run and none sends twice.
+This app delivers and knows nothing of what a message is about: ``reminders`` decides who
+is reminded of what and gathers it into digests, the workflow (``tasks``) and the urging
+notices (``dashboards``) write their messages through ``notify``. Messages are delivered by
+claiming them with a conditional update, so any number of workers may run and none sends
+twice.
 """
 
 from __future__ import annotations
@@ -12,91 +12,13 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities import access
-from communities.models import Community, Membership, Unit
-from tasks.models import Assignment
-
-
-def _validate_days_list(value: str) -> None:
-    parts = [part.strip() for part in value.replace(",", ",").split(",") if part.strip()]
-    if not parts or not all(part.isdigit() and 0 < int(part) <= 366 for part in parts):
-        raise ValidationError(_("请填写以逗号分隔的天数,如“30,7,1”。"))
-
-
-class ReminderSettings(models.Model):
-    """When reminders go out. One row, edited by the street admin in the admin."""
-
-    send_at = models.TimeField(
-        _("每日提醒时间"),
-        default=datetime.time(8, 30),
-        help_text=_("按日期到期的提醒在当天这一时间后发出。"),
-    )
-    filing_days_before = models.PositiveSmallIntegerField(
-        _("截止前几天提醒填报"), default=3, help_text=_("填 0 不在截止前提醒。")
-    )
-    filing_on_deadline = models.BooleanField(_("截止当天提醒"), default=True)
-    filing_after_deadline = models.BooleanField(_("逾期后提醒"), default=True)
-    escalate_after_days = models.PositiveSmallIntegerField(
-        _("逾期几天后报牵头单位和街道"),
-        default=3,
-        help_text=_("逾期满这么多天仍未提交的,提醒该任务的牵头单位和街道管理员。"),
-    )
-    meeting_hours_before = models.PositiveSmallIntegerField(_("会前几小时提醒参会人员"), default=24)
-    community_meeting_gap_days = models.PositiveSmallIntegerField(
-        _("社区联席会议间隔提醒(天)"),
-        default=14,
-        help_text=_("社区最近一次联席会议早于这么多天前时提醒。"),
-    )
-    street_meeting_gap_months = models.PositiveSmallIntegerField(
-        _("街道联席会议间隔提醒(月)"), default=1
-    )
-    item_deadline_days_before = models.CharField(
-        _("任务时限前几天提醒"),
-        max_length=50,
-        default="30,7,1",
-        validators=[_validate_days_list],
-        help_text=_("以逗号分隔,如“30,7,1”;逾期时另有提醒。"),
-    )
-    catch_up_days = models.PositiveSmallIntegerField(
-        _("补发期限(天)"),
-        default=31,
-        help_text=_("系统停机错过的提醒,在这么多天内恢复时补发一次,更早的不再补发。"),
-    )
-
-    class Meta:
-        verbose_name = _("提醒设置")
-        verbose_name_plural = _("提醒设置")
-        constraints = [
-            models.CheckConstraint(condition=Q(pk=1), name="reminder_settings_single_row"),
-            models.CheckConstraint(
-                condition=Q(community_meeting_gap_days__gte=1)
-                & Q(street_meeting_gap_months__gte=1)
-                & Q(meeting_hours_before__gte=1)
-                & Q(catch_up_days__gte=1),
-                name="reminder_settings_positive",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return str(_("提醒设置"))
-
-    @classmethod
-    def load(cls) -> ReminderSettings:
-        settings_row, _created = cls.objects.get_or_create(pk=1)
-        return settings_row
-
-    def item_deadline_offsets(self) -> list[int]:
-        """Days before an item's deadline to remind, largest first."""
-        parts = self.item_deadline_days_before.replace(",", ",").split(",")
-        return sorted({int(part) for part in parts if part.strip().isdigit()}, reverse=True)
+from communities.models import Community, Unit
 
 
 class WebhookEndpoint(models.Model):
@@ -236,85 +158,6 @@ class Message(models.Model):
         return self.read_at is not None
 
 
-class Reminder(models.Model):
-    """One thing a recipient is reminded of, once: its key is (recipient, kind, subject,
-    period), unique in the database. It goes out in its recipient's next digest."""
-
-    class Kind(models.TextChoices):
-        FILING_BEFORE = "filing_before", _("填报截止前提醒")
-        FILING_DUE = "filing_due", _("填报截止当天提醒")
-        FILING_OVERDUE = "filing_overdue", _("填报逾期提醒")
-        FILING_ESCALATION = "filing_escalation", _("逾期未报上报")
-        MEETING_UPCOMING = "meeting_upcoming", _("会前提醒")
-        MEETING_GAP = "meeting_gap", _("联席会议间隔提醒")
-        ITEM_DEADLINE = "item_deadline", _("任务时限临近")
-        ITEM_OVERDUE = "item_overdue", _("任务逾期")
-
-    recipient_key = models.CharField(
-        _("收件人"), max_length=40, help_text=_("user:<id> 或 webhook:<id>。")
-    )
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("收件人"),
-        on_delete=models.CASCADE,
-        related_name="reminders",
-        null=True,
-        blank=True,
-    )
-    webhook = models.ForeignKey(
-        WebhookEndpoint,
-        verbose_name=_("群机器人"),
-        on_delete=models.CASCADE,
-        related_name="reminders",
-        null=True,
-        blank=True,
-    )
-    kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
-    subject = models.CharField(
-        _("对象"), max_length=60, help_text=_("如 community:5、meeting:9、assignment:77。")
-    )
-    period = models.CharField(_("期次"), max_length=60, help_text=_("如 2017-07@2017-08-07。"))
-    text = models.TextField(_("内容"))
-    url = models.CharField(_("链接"), max_length=300, blank=True)
-    due_at = models.DateTimeField(_("应发时间"))
-    created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
-    message = models.ForeignKey(
-        Message,
-        verbose_name=_("所在消息"),
-        on_delete=models.SET_NULL,
-        related_name="reminders",
-        null=True,
-        blank=True,
-    )
-
-    class Meta:
-        verbose_name = _("提醒")
-        verbose_name_plural = _("提醒")
-        ordering = ["-due_at", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["recipient_key", "kind", "subject", "period"],
-                name="reminder_idempotency_key",
-            ),
-            models.CheckConstraint(
-                condition=(Q(recipient__isnull=False) & Q(webhook__isnull=True))
-                | (Q(recipient__isnull=True) & Q(webhook__isnull=False)),
-                name="reminder_has_exactly_one_recipient",
-            ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["recipient_key"],
-                condition=Q(message__isnull=True),
-                name="reminder_undelivered",
-            ),
-            models.Index(fields=["kind", "subject", "period"], name="reminder_subject"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.recipient_key} {self.get_kind_display()} {self.subject} {self.period}"
-
-
 class OutboxMessage(models.Model):
     """A Celery task a web request asked for, written in the request's own transaction.
 
@@ -342,120 +185,3 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.kwargs}"
-
-
-def party_assignments(user: access.AnyUser) -> models.QuerySet[Assignment]:
-    """Assignments of the communities and units the user is staff of (a Membership): the
-    people an urge goes to, and who acknowledge it."""
-    if not user.is_authenticated:
-        return Assignment.objects.none()
-    memberships = Membership.objects.filter(user=user)
-    return Assignment.objects.filter(
-        Q(community__in=memberships.filter(community__isnull=False).values("community"))
-        | Q(unit__in=memberships.filter(unit__isnull=False).values("unit"))
-    )
-
-
-class UrgeNoticeQuerySet(models.QuerySet["UrgeNotice"]):
-    def visible_to(self, user: access.AnyUser) -> UrgeNoticeQuerySet:
-        """Urges the user may open: those to their own community or unit, those they sent,
-        those on items their unit leads, and all of them for the street admin and
-        leadership. One query, whatever the number of urges."""
-        if not user.is_authenticated:
-            return self.none()
-        if access.sees_everything(user):
-            return self
-        return self.filter(
-            Q(sent_by=user)
-            | Q(assignment__in=party_assignments(user))
-            | Q(assignment__in=Assignment.objects.reviewable_by(user))
-        )
-
-    def for_cell(self, assignment_id: int, year: int, month: int) -> UrgeNoticeQuerySet:
-        return self.filter(assignment_id=assignment_id, year=year, month=month)
-
-    def unacknowledged(self) -> UrgeNoticeQuerySet:
-        return self.filter(acknowledged_at__isnull=True)
-
-
-class UrgeNotice(models.Model):
-    """An urging notice (催办) about one late cell of the completion dashboard: one
-    assignment's report for one month, not handed in while its filing deadline has passed.
-    The street admin or the item's lead unit sends it; the party's staff acknowledge it."""
-
-    assignment = models.ForeignKey(
-        Assignment,
-        verbose_name=_("任务分派"),
-        on_delete=models.CASCADE,
-        related_name="urge_notices",
-    )
-    year = models.PositiveSmallIntegerField(_("年"))
-    month = models.PositiveSmallIntegerField(_("月"))
-    text = models.TextField(_("催办内容"))
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("催办人"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    sent_at = models.DateTimeField(_("催办时间"), default=timezone.now)
-    sent_on = models.DateField(
-        _("催办日期"), help_text=_("催办时间在上海时区的日期:同一月报同一天只催办一次。")
-    )
-    acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("确认人"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-
-    objects = UrgeNoticeQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("催办")
-        verbose_name_plural = _("催办")
-        ordering = ["-sent_at", "-pk"]
-        constraints = [
-            # A double-clicked button, or two people at once, urge a month once a day.
-            models.UniqueConstraint(
-                fields=["assignment", "year", "month", "sent_on"],
-                condition=Q(acknowledged_at__isnull=True),
-                name="urge_one_pending_per_cell_and_day",
-            ),
-            models.CheckConstraint(
-                condition=Q(month__gte=1) & Q(month__lte=12), name="urge_month_range"
-            ),
-            models.CheckConstraint(
-                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_by__isnull=False),
-                name="urge_acknowledged_by_someone",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["assignment", "year", "month"], name="urge_cell"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.assignment} · {self.year}年{self.month}月 · {self.sent_at:%Y-%m-%d}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("urge_detail", args=[self.pk])
-
-    @property
-    def is_acknowledged(self) -> bool:
-        return self.acknowledged_at is not None
-
-    @property
-    def period_label(self) -> str:
-        return f"{self.year}年{self.month}月"
-
-    def filing_deadline(self) -> datetime.date:
-        """The month's filing deadline as it stands now (a later granted extension moves
-        it; uses a prefetch of ``assignment__extensions``)."""
-        return self.assignment.filing_deadline(self.year, self.month)
-
-    def days_late(self, today: datetime.date) -> int:
-        """Days past the filing deadline on ``today`` (0 when not past)."""
-        return max(0, (today - self.filing_deadline()).days)

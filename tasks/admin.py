@@ -25,7 +25,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from yijia.widgets import SpreadsheetAdminMixin
+from core.spreadsheets import SpreadsheetAdminMixin
 
 from . import workdays
 from .models import (

@@ -6,13 +6,11 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import IO
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse
 
 
 @dataclass(frozen=True)
@@ -104,23 +102,6 @@ def evidence_content_type(upload: UploadedFile) -> str:
             "请确认后重新上传。"
         )
     return mime
-
-
-def private_file_response(stored: IO[bytes], *, filename: str, content_type: str) -> FileResponse:
-    """Serve a private upload (evidence, a meeting's attachment) with the type read from
-    its bytes at upload: images and PDF open in the browser, the rest download. The
-    headers stop a browser from guessing another type or running anything in it, and
-    keep the file out of shared caches."""
-    inline = content_type.startswith("image/") or content_type == "application/pdf"
-    response = FileResponse(
-        stored, as_attachment=not inline, filename=filename, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = (
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def uploads_validate(files: list[UploadedFile]) -> list[UploadedFile]:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities import access
 from communities.models import Community, Unit
+from core.typing import AnyUser
 
 from . import workdays
 from .workdays import next_working_day
@@ -461,7 +462,7 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
     def for_checklist(self, checklist: Checklist) -> AssignmentQuerySet:
         return self.filter(item__checklist=checklist)
 
-    def fileable_by(self, user: access.AnyUser) -> AssignmentQuerySet:
+    def fileable_by(self, user: AnyUser) -> AssignmentQuerySet:
         """Assignments the user files for: their community's, or their unit's where the
         unit is the responsible party."""
         if not user.is_authenticated:
@@ -471,7 +472,7 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
             | access.unit_q(user, access.FILE_REPORTS, "unit")
         )
 
-    def reviewable_by(self, user: access.AnyUser) -> AssignmentQuerySet:
+    def reviewable_by(self, user: AnyUser) -> AssignmentQuerySet:
         """Assignments on items led by a unit the user reviews for."""
         if not user.is_authenticated:
             return self.none()
@@ -577,7 +578,7 @@ class ProgressReportQuerySet(models.QuerySet["ProgressReport"]):
     def for_unit(self, unit: Unit) -> ProgressReportQuerySet:
         return self.filter(assignment__unit=unit)
 
-    def visible_to(self, user: access.AnyUser) -> ProgressReportQuerySet:
+    def visible_to(self, user: AnyUser) -> ProgressReportQuerySet:
         """Reports the user may open: every report for the street admin and leadership; a
         party's own reports (drafts included); and the non-draft reports on items led by
         the user's unit. One query, whatever the number of reports."""
@@ -592,7 +593,7 @@ class ProgressReportQuerySet(models.QuerySet["ProgressReport"]):
             | (Q(assignment__in=reviewed) & ~Q(workflow_state=ProgressReport.WorkflowState.DRAFT))
         )
 
-    def reviewable_by(self, user: access.AnyUser) -> ProgressReportQuerySet:
+    def reviewable_by(self, user: AnyUser) -> ProgressReportQuerySet:
         """Reports on items led by the user's unit, drafts excluded."""
         return self.filter(assignment__in=Assignment.objects.reviewable_by(user)).exclude(
             workflow_state=ProgressReport.WorkflowState.DRAFT
@@ -924,7 +925,7 @@ class DeadlineExtensionQuerySet(models.QuerySet["DeadlineExtension"]):
     def pending(self) -> DeadlineExtensionQuerySet:
         return self.filter(state=DeadlineExtension.State.PENDING)
 
-    def visible_to(self, user: access.AnyUser) -> DeadlineExtensionQuerySet:
+    def visible_to(self, user: AnyUser) -> DeadlineExtensionQuerySet:
         """Requests the user may see: their party's, those on items their unit leads, and
         all of them for the street admin and leadership."""
         if not user.is_authenticated:

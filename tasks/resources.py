@@ -1,5 +1,5 @@
 """Spreadsheet columns of the checklist's items and of the monthly progress reports
-(xlsx/csv, Chinese headers). Imports are all-or-nothing; see ``yijia.widgets``.
+(xlsx/csv, Chinese headers). Imports are all-or-nothing; see ``core.spreadsheets``.
 
 A progress report import writes drafts only: the workflow (submit, approve) is not a
 column one can type into, and a row whose report is already submitted or approved is
@@ -15,7 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext
 
 from communities.models import Community, Unit
-from yijia.widgets import (
+from core.spreadsheets import (
     ChoicesWidget,
     Column,
     NamedForeignKeyWidget,

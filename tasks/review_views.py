@@ -13,7 +13,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from communities import access
+from core.typing import AnyUser
 
 from . import services
 from .models import (
@@ -44,8 +44,6 @@ from .review_forms import (
     ReviewFilterForm,
 )
 from .selectors import report_for_user, reports_with_details
-
-AnyUser = AbstractBaseUser | AnonymousUser
 
 QUEUE_PAGE_SIZE = 50
 # Pending extension requests are few (one per assignment and month at most, decided within

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch
 from django.http import Http404
+
+from core.typing import AnyUser
 
 from .models import (
     Assignment,
@@ -15,8 +16,6 @@ from .models import (
     ProgressReportQuerySet,
     ReportTransition,
 )
-
-AnyUser = AbstractBaseUser | AnonymousUser
 
 # Everything a report page shows, fetched with the report.
 REPORT_PREFETCH = (

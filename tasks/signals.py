@@ -1,5 +1,5 @@
 """Signals the checklist sends when progress changes, so that other apps (the dashboards'
-summary tables in ``assessments.summaries``) keep up within the same transaction.
+summary tables in ``dashboards.summaries``) keep up within the same transaction.
 
 Every write path sends them: the services in ``tasks.services``, the admin and the
 spreadsheet import. Receivers run synchronously, inside the sender's transaction.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import ledger_views, review_views, views
+from . import review_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,8 +19,4 @@ urlpatterns = [
     path("reports/<int:pk>/return/", review_views.report_return, name="report_return"),
     path("reports/<int:pk>/reopen/", review_views.report_reopen, name="report_reopen"),
     path("extensions/<int:pk>/decide/", review_views.extension_decide, name="extension_decide"),
-    # Ledgers (台账) as xlsx.
-    path("ledger/month/", ledger_views.ledger_month, name="ledger_month"),
-    path("ledger/items/<int:pk>/", ledger_views.ledger_item, name="ledger_item"),
-    path("ledger/communities/<int:pk>/", ledger_views.ledger_community, name="ledger_community"),
 ]

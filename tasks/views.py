@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.files import private_file_response
+
 from . import services
-from .evidence import private_file_response
 from .forms import ExtensionRequestForm, ReportForm
 from .models import Assignment, Checklist, Evidence, ProgressReport
 from .selectors import workspace_assignments

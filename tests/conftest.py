@@ -20,7 +20,7 @@ from communities.roles import Role
 from communities.services import membership_add
 from meetings.models import Meeting
 from meetings.services import MeetingDetails, meeting_record
-from notifications.models import ReminderSettings
+from reminders.models import ReminderSettings
 from tasks.models import Assignment, Checklist, Target
 from tasks.services import assignments_generate, checklist_load_file
 from tests.smtp import SMTPServer
@@ -247,17 +247,9 @@ def held_meeting(
     )
 
 
-# Rows the migrations create (role groups and their permissions, reminder schedules and
-# settings): the data steps, in migration order.
-MIGRATION_DATA_STEPS = [
-    ("communities.migrations.0002_role_groups", "create_role_groups"),
-    ("tasks.migrations.0003_role_permissions", "grant_role_permissions"),
-    ("tasks.migrations.0004_calendarday", "grant_street_admin_calendar_permissions"),
-    ("meetings.migrations.0002_role_permissions", "grant_street_admin"),
-    ("notifications.migrations.0002_default_schedules", "create"),
-    ("assessments.migrations.0002_role_permissions", "grant_dashboard_permissions"),
-    ("assessments.migrations.0004_scoring_permissions", "grant_scoring_permissions"),
-]
+# Rows the migrations create besides the role groups (which ``post_migrate`` makes from
+# ``communities.roles.ROLE_PERMISSIONS``): the reminder schedules.
+MIGRATION_DATA_STEPS = [("notifications.migrations.0002_default_schedules", "create")]
 
 
 @pytest.fixture(autouse=True)
@@ -266,7 +258,8 @@ def _migration_rows_in_committing_tests(request: pytest.FixtureRequest) -> None:
     ``serialized_rollback`` should bring the migrations' rows back for the next one, but
     under pytest-xdist it does not always (seen: the role groups missing in the first
     committing test after another on the same worker). So a committing test that starts
-    on an emptied database runs the migrations' data steps again."""
+    on an emptied database sends ``post_migrate`` (the role groups and their permissions)
+    and runs the migrations' other data steps again."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         return

@@ -9,7 +9,8 @@ import time_machine
 from django.contrib.auth.models import User
 
 from notifications.models import Message
-from notifications.services import digests_compose, messages_deliver, reminders_plan
+from notifications.services import messages_deliver
+from reminders.services import digests_compose, reminders_plan
 from tests.conftest import SHANGHAI
 
 

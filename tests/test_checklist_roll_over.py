@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from communities.models import Community, Unit
+from core.spreadsheets import import_error_messages
 from meetings.models import Meeting
 from tasks.models import (
     Assignment,
@@ -59,7 +60,6 @@ from tests.filing import (
     has_inputs_for,
     time_travel,
 )
-from yijia.widgets import import_error_messages
 
 ARCHIVED = "该年度清单已归档,只能查看。"
 State = ProgressReport.WorkflowState

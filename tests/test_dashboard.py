@@ -21,11 +21,12 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from assessments.dashboard import Dashboard, Figures
-from assessments.models import AssignmentMonth
-from assessments.summaries import summaries_differences
 from communities.models import Community, Unit
-from notifications.models import Message, Reminder
+from dashboards.dashboard import Dashboard, Figures
+from dashboards.models import AssignmentMonth
+from dashboards.summaries import summaries_differences
+from notifications.models import Message
+from reminders.models import Reminder
 from tasks.models import Assignment, Checklist, ProgressReport
 from tasks.services import (
     ValueInput,
@@ -187,7 +188,7 @@ def test_late_filers_show_days_late_and_the_reminders_already_sent(
     community_two_staff: User,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("assessments.dashboard.LATE_LIMIT", 1000)  # list every late cell
+    monkeypatch.setattr("dashboards.dashboard.LATE_LIMIT", 1000)  # list every late cell
     period = f"2017-07@{DEADLINE.isoformat()}"
     for kind in (Reminder.Kind.FILING_DUE, Reminder.Kind.FILING_OVERDUE):
         _sent_reminder(community_two_staff, kind, f"community:{community_two.pk}", period)
@@ -293,17 +294,17 @@ def test_a_changed_target_rule_rebuilds_the_summaries_after_commit(
 ) -> None:
     """Lowering item 8's target to 80% makes B's 8/10 a met target; the rebuild is asked
     for through the outbox, once, and the job brings the summary in line."""
-    from assessments.jobs import summaries_rebuild_job
+    from dashboards.jobs import summaries_rebuild_job
     from notifications.models import OutboxMessage
 
     target = july["B"].item.targets.get()
     target.threshold = 80
     target.save()
     target.save()  # a second save while the first job waits asks for nothing more
-    assert OutboxMessage.objects.filter(task="assessments.summaries_rebuild").count() == 1
+    assert OutboxMessage.objects.filter(task="dashboards.summaries_rebuild").count() == 1
     assert summaries_differences(checklist=world) != []  # stale until the job runs
 
-    [job] = OutboxMessage.objects.filter(task="assessments.summaries_rebuild")
+    [job] = OutboxMessage.objects.filter(task="dashboards.summaries_rebuild")
     assert job.kwargs == {"checklist_id": world.pk, "item_id": target.item_id}  # only item 8
     summaries_rebuild_job(**job.kwargs)
 

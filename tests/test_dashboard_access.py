@@ -134,7 +134,7 @@ def test_leadership_reads_everything_and_changes_nothing(
             assert client.post(url, data).status_code in (403, 404), url
         assert client.get("/admin/").status_code == 302  # not staff: sent to the admin login
     assert list(state_before) == before
-    from notifications.models import UrgeNotice
+    from dashboards.models import UrgeNotice
 
     assert not UrgeNotice.objects.exists()
 
@@ -189,7 +189,7 @@ def test_the_urge_page_sends_and_says_on_the_page_why_it_refuses(
     community_two_staff: User,
     street_admin: User,
 ) -> None:
-    from notifications.models import UrgeNotice
+    from dashboards.models import UrgeNotice
 
     late = assignment_of(world, 8, community_two)
     url = f"/dashboard/urge/?assignment={late.pk}&year=2017&month=7&next=/dashboard/"

@@ -10,7 +10,8 @@ import time_machine
 from django.contrib.auth.models import User
 
 from communities.models import Community
-from notifications.models import Message, Reminder, ReminderSettings
+from notifications.models import Message
+from reminders.models import Reminder, ReminderSettings
 from tasks.models import Assignment, Checklist
 from tasks.services import extension_decide, extension_request
 from tests.conftest import assignment_of

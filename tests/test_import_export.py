@@ -19,6 +19,7 @@ from import_export.resources import ModelResource
 
 from communities.models import Community, Compound, Unit
 from communities.resources import CompoundResource, UnitResource
+from core.spreadsheets import import_error_messages
 from tasks.models import (
     Assignment,
     Checklist,
@@ -28,7 +29,6 @@ from tasks.models import (
     TargetValue,
 )
 from tasks.resources import ItemResource, ProgressReportResource
-from yijia.widgets import import_error_messages
 
 COMPOUND_HEADERS = [
     "所属社区",

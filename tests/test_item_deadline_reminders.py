@@ -8,7 +8,7 @@ import time_machine
 from django.contrib.auth.models import User
 
 from communities.models import Community, Unit
-from notifications.models import Reminder
+from reminders.models import Reminder
 from tasks.models import Checklist, Item
 from tests.conftest import assignment_of
 from tests.filing import file_report

@@ -19,8 +19,8 @@ from django.test import Client
 
 from communities.models import Community, Unit
 from communities.roles import Role
-from tasks.demo import demo_load
-from tasks.ledger import ledger_filename
+from dashboards.ledger import ledger_filename
+from demo.data import demo_load
 from tasks.models import Assignment, Checklist, DeadlineExtension, Item, ProgressReport
 from tasks.services import (
     assignments_generate,

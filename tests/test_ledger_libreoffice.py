@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from tasks.demo import demo_load
+from demo.data import demo_load
 from tasks.models import Assignment, Checklist, ProgressReport
 from tests.filing import time_travel
 

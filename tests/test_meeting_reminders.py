@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 
 from communities.models import Community
 from meetings.models import Meeting
-from notifications.models import Message, Reminder
+from notifications.models import Message
+from reminders.models import Reminder
 from tasks.models import Checklist, Target
 from tests.reminders import at, inbox, run_reminders
 

@@ -55,7 +55,7 @@ def worker(smtp_server: SMTPServer) -> Iterator[Worker]:
 
 
 def run_on_worker(worker: Worker, moment: str) -> None:
-    app.send_task("notifications.reminders_run", kwargs={"now": moment})
+    app.send_task("reminders.reminders_run", kwargs={"now": moment})
 
 
 def sent_messages() -> int:

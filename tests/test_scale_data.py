@@ -16,8 +16,8 @@ from django.urls import reverse
 from communities import access
 from communities.models import Community, Membership, Unit
 from communities.roles import Role
+from demo.scale_data import DEFAULT_PASSWORD, generated_communities, generated_users
 from tasks.models import Assignment, Item, ProgressReport, Target, TargetValue
-from tasks.scale_data import DEFAULT_PASSWORD, generated_communities, generated_users
 
 State = ProgressReport.WorkflowState
 Status = ProgressReport.Status

@@ -10,10 +10,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 
-from assessments.models import PartyMonth
-from assessments.summaries import summaries_differences
 from communities.models import Community
 from communities.services import membership_add
+from dashboards.models import PartyMonth
+from dashboards.summaries import summaries_differences
 from tasks.models import Checklist, ProgressReport
 from tests.filing import file_report
 

@@ -16,17 +16,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from communities.models import Community
 from communities.services import membership_add
-from notifications.models import Message, OutboxMessage, UrgeNotice
-from notifications.services import (
-    latest_urges,
-    message_deliver,
-    urge_acknowledge,
-    urge_counts_for_month,
-    urge_send,
-)
+from dashboards.models import UrgeNotice
+from dashboards.services import urge_acknowledge, urge_send
+from notifications.models import Message, OutboxMessage
+from notifications.services import message_deliver
 from tasks.models import Assignment, Checklist
 from tasks.services import extension_decide, extension_request, progress_report_approve
 from tests.conftest import SHANGHAI, assignment_of
@@ -58,9 +55,16 @@ def client_for(user: User) -> Client:
     return client
 
 
-def post_urge(user: User, assignment: Assignment, month: int = 7, **extra: str) -> object:
-    data = {"assignment": assignment.pk, "year": 2017, "month": month, "next": DASHBOARD}
-    return client_for(user).post(reverse("urge_send"), {**data, **extra})
+def urge_page(assignment: Assignment, month: int = 7, next_url: str = DASHBOARD) -> str:
+    """The one page that sends an urge: the dashboard's urge page of the cell."""
+    query = urlencode({"assignment": assignment.pk, "year": 2017, "month": month, "next": next_url})
+    return f"{reverse('dashboard_urge')}?{query}"
+
+
+def post_urge(
+    user: User, assignment: Assignment, month: int = 7, next_url: str = DASHBOARD, **data: str
+) -> object:
+    return client_for(user).post(urge_page(assignment, month, next_url), data)
 
 
 def flashed(response: object) -> list[str]:
@@ -198,9 +202,8 @@ def test_a_submitted_report_is_not_urged(
 
     response = post_urge(street_admin, late_cell)
 
-    assert response.status_code == 302
-    assert response["Location"] == DASHBOARD
-    assert flashed(response) == ["未能催办:示例社区一 的 7月进展已提交,无需催办。"]
+    assert response.status_code == 400
+    assert "未能催办:示例社区一 的 7月进展已提交,无需催办。" in response.content.decode()
     assert not UrgeNotice.objects.exists()
     assert inbox(community_one_staff) == []
 
@@ -224,7 +227,9 @@ def test_a_month_before_its_deadline_is_not_urged(
     late_cell: Assignment, street_admin: User, august_3rd_2017: object
 ) -> None:
     response = post_urge(street_admin, late_cell)
-    assert flashed(response) == ["未能催办:7月进展的填报截止日期为 2017-08-07,尚未逾期,不能催办。"]
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "未能催办:7月进展的填报截止日期为 2017-08-07,尚未逾期,不能催办。" in page
     assert not UrgeNotice.objects.exists()
 
 
@@ -282,12 +287,16 @@ def test_the_party_cannot_urge_itself(
 def test_an_unsafe_next_address_is_ignored(
     late_cell: Assignment, street_admin: User, august_10th_2017: object
 ) -> None:
-    response = post_urge(street_admin, late_cell, next="https://evil.example/")
-    assert response["Location"] == UrgeNotice.objects.get().get_absolute_url()
+    response = post_urge(street_admin, late_cell, next_url="https://evil.example/")
+    assert UrgeNotice.objects.exists()
+    assert response["Location"] == f"{reverse('dashboard_matrix')}?year=2017&month=7"
 
 
-def test_urging_needs_a_post(street_admin: User) -> None:
-    assert client_for(street_admin).get(reverse("urge_send")).status_code == 405
+def test_opening_the_urge_page_sends_nothing(
+    late_cell: Assignment, street_admin: User, august_10th_2017: object
+) -> None:
+    assert client_for(street_admin).get(urge_page(late_cell)).status_code == 200
+    assert not UrgeNotice.objects.exists()
 
 
 # The urge's page and acknowledging it
@@ -421,108 +430,19 @@ def test_the_inbox_offers_to_acknowledge_an_urge(
 # The includes the dashboard uses
 
 
-def test_the_urge_button_posts_the_cell(street_admin: User) -> None:
-    html = render_to_string(
-        "notifications/urge_button.html",
-        {"assignment_id": 42, "year": 2017, "month": 7, "next": DASHBOARD},
-    )
-    assert f'action="{reverse("urge_send")}"' in html
-    assert 'name="assignment" value="42"' in html
-    assert 'name="month" value="7"' in html
-    assert 'name="next" value="/?year=2017&amp;month=7"' in html
-    assert "催办" in html
-
-
 def test_the_urge_state_says_whether_it_was_acknowledged(
     late_cell: Assignment, street_admin: User, community_one_staff: User, august_10th_2017: object
 ) -> None:
     urge = urge_of(late_cell, street_admin)
-    assert render_to_string("notifications/urge_state.html", {"urge": None}).strip() == ""
-    assert "已催办 · 未确认" in render_to_string("notifications/urge_state.html", {"urge": urge})
+    assert render_to_string("dashboards/urge_state.html", {"urge": None}).strip() == ""
+    assert "已催办 · 未确认" in render_to_string("dashboards/urge_state.html", {"urge": urge})
     urge = urge_acknowledge(urge=urge, by=community_one_staff)
-    html = render_to_string("notifications/urge_state.html", {"urge": urge})
+    html = render_to_string("dashboards/urge_state.html", {"urge": urge})
     assert "已催办 · 已确认" in html
     assert "8月10日 10:00" in html
 
 
 # What the dashboard reads
-
-
-def test_latest_urges_gives_each_cells_newest_urge(
-    world: Checklist,
-    late_cell: Assignment,
-    community_two: Community,
-    street_admin: User,
-    august_10th_2017: time_machine.Coordinates,
-) -> None:
-    older = urge_of(late_cell, street_admin)
-    august_10th_2017.shift(datetime.timedelta(days=1))
-    newer = urge_of(late_cell, street_admin)
-    other = assignment_of(world, 8, community_two)
-
-    latest = latest_urges([(late_cell.pk, 2017, 7), (other.pk, 2017, 7), (late_cell.pk, 2017, 6)])
-
-    assert latest == {(late_cell.pk, 2017, 7): newer}
-    assert older.pk != newer.pk
-
-
-@pytest.mark.parametrize("cells", [1, 20])
-def test_latest_urges_is_one_query_whatever_the_number_of_cells(
-    world: Checklist,
-    street_admin: User,
-    community_one_staff: User,
-    django_assert_num_queries: object,
-    cells: int,
-) -> None:
-    assignments = list(Assignment.objects.filter(item__checklist=world).order_by("pk")[:cells])
-    for number, assignment in enumerate(assignments):
-        for day in (10, 11):
-            UrgeNotice.objects.create(
-                assignment=assignment,
-                year=2017,
-                month=7,
-                text=f"催办 {number}",
-                sent_by=street_admin,
-                sent_at=datetime.datetime(2017, 8, day, 10, tzinfo=SHANGHAI),
-                sent_on=datetime.date(2017, 8, day),
-                acknowledged_at=datetime.datetime(2017, 8, day, 11, tzinfo=SHANGHAI),
-                acknowledged_by=community_one_staff,
-            )
-    keys = [(assignment.pk, 2017, 7) for assignment in assignments]
-
-    # the newest urge of each cell, with its sender and acknowledger (1)
-    with django_assert_num_queries(1):
-        latest = latest_urges(keys)
-        assert all(urge.sent_on.day == 11 for urge in latest.values())
-        assert all(urge.acknowledged_by == community_one_staff for urge in latest.values())
-        assert all(urge.sent_by == street_admin for urge in latest.values())
-    assert set(latest) == set(keys)
-
-
-def test_latest_urges_of_no_cell_asks_nothing(django_assert_num_queries: object) -> None:
-    with django_assert_num_queries(0):
-        assert latest_urges([]) == {}
-
-
-def test_urge_counts_for_a_month(
-    world: Checklist,
-    late_cell: Assignment,
-    community_two: Community,
-    street_admin: User,
-    django_assert_num_queries: object,
-    august_10th_2017: time_machine.Coordinates,
-) -> None:
-    urge_of(late_cell, street_admin)
-    august_10th_2017.shift(datetime.timedelta(days=1))
-    urge_of(late_cell, street_admin)
-    other = assignment_of(world, 8, community_two)
-
-    with django_assert_num_queries(1):
-        counts = urge_counts_for_month([late_cell.pk, other.pk], 2017, 7)
-    assert counts == {late_cell.pk: 2}
-
-
-# The admin
 
 
 def test_the_admin_lists_urges_read_only_with_an_acknowledged_filter(
@@ -535,11 +455,11 @@ def test_the_admin_lists_urges_read_only_with_an_acknowledged_filter(
     august_10th_2017.shift(datetime.timedelta(days=1))
     pending = urge_of(late_cell, street_admin)
     admin_client = client_for(User.objects.create_superuser("root"))
-    changelist = reverse("admin:notifications_urgenotice_changelist")
+    changelist = reverse("admin:dashboards_urgenotice_changelist")
 
     assert admin_client.get(changelist).context["cl"].result_count == 2
     response = admin_client.get(changelist, {"acknowledged": "no"})
     assert list(response.context["cl"].result_list) == [pending]
-    assert admin_client.get(reverse("admin:notifications_urgenotice_add")).status_code == 403
-    change = reverse("admin:notifications_urgenotice_change", args=[pending.pk])
+    assert admin_client.get(reverse("admin:dashboards_urgenotice_add")).status_code == 403
+    change = reverse("admin:dashboards_urgenotice_change", args=[pending.pk])
     assert admin_client.post(change, {}).status_code == 403

@@ -73,11 +73,16 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "django_celery_beat",
+    # The portal's apps, lowest layer first (docs/architecture.md).
+    "core",
     "communities",
+    "notifications",
     "tasks",
     "meetings",
-    "notifications",
+    "reminders",
+    "dashboards",
     "assessments",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -108,7 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "communities.context_processors.user_roles",
+                "yijia.context_processors.navigation",
                 "notifications.context_processors.unread_notifications",
             ],
         },

@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from meetings.views import community_detail
+
 admin.site.site_header = "宜居家园目标任务管理"
 admin.site.site_title = "宜居家园"
 admin.site.index_title = "管理后台"
@@ -16,8 +18,8 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("notifications/", include("notifications.urls")),
     path("meetings/", include("meetings.urls")),
-    path("communities/", include("communities.urls")),
-    path("dashboard/", include("assessments.urls")),
-    path("assessments/", include("assessments.scoring_urls")),
+    path("communities/<int:pk>/", community_detail, name="community_detail"),
+    path("assessments/", include("assessments.urls")),
+    path("", include("dashboards.urls")),
     path("", include("tasks.urls")),
 ]

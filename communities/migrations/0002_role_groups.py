@@ -1,15 +1,10 @@
 from __future__ import annotations
-
 from django.db import migrations
 
-ROLE_NAMES = ["街道管理员", "牵头单位人员", "社区人员", "街道领导"]
+from communities.roles import role_permissions_sync
 
-
-def create_role_groups(apps, schema_editor):  # type: ignore[no-untyped-def]
-    group_model = apps.get_model("auth", "Group")
-    for name in ROLE_NAMES:
-        group_model.objects.get_or_create(name=name)
-
+# The role groups and their permissions come from one table, communities.roles.ROLE_PERMISSIONS;
+# this step applies what of it exists at this point of the history.
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -17,4 +12,4 @@ class Migration(migrations.Migration):
         ("communities", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(create_role_groups, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(role_permissions_sync, migrations.RunPython.noop)]

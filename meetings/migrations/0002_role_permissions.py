@@ -1,24 +1,10 @@
 from __future__ import annotations
-
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-# The street admin records and changes every meeting (``meetings.access``) and edits them
-# in the Django admin; leadership reads meetings through ``tasks.view_all_reports``.
+from communities.roles import role_permissions_sync
 
-
-def grant_street_admin(apps, schema_editor):  # type: ignore[no-untyped-def]
-    app_config = apps.get_app_config("meetings")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    app_config.models_module = None
-    group_model = apps.get_model("auth", "Group")
-    permission_model = apps.get_model("auth", "Permission")
-    street_admin, _ = group_model.objects.get_or_create(name="街道管理员")
-    street_admin.permissions.add(
-        *permission_model.objects.filter(content_type__app_label="meetings")
-    )
-
+# The role groups and their permissions come from one table, communities.roles.ROLE_PERMISSIONS;
+# this step applies what of it exists at this point of the history.
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -27,4 +13,4 @@ class Migration(migrations.Migration):
         ("meetings", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(grant_street_admin, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(role_permissions_sync, migrations.RunPython.noop)]

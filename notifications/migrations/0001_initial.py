@@ -4,7 +4,7 @@ import datetime
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import notifications.models
+import core.validators
 from django.conf import settings
 from django.db import migrations, models
 
@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
                 ('meeting_hours_before', models.PositiveSmallIntegerField(default=24, verbose_name='会前几小时提醒参会人员')),
                 ('community_meeting_gap_days', models.PositiveSmallIntegerField(default=14, help_text='社区最近一次联席会议早于这么多天前时提醒。', verbose_name='社区联席会议间隔提醒(天)')),
                 ('street_meeting_gap_months', models.PositiveSmallIntegerField(default=1, verbose_name='街道联席会议间隔提醒(月)')),
-                ('item_deadline_days_before', models.CharField(default='30,7,1', help_text='以逗号分隔,如“30,7,1”;逾期时另有提醒。', max_length=50, validators=[notifications.models._validate_days_list], verbose_name='任务时限前几天提醒')),
+                ('item_deadline_days_before', models.CharField(default='30,7,1', help_text='以逗号分隔,如“30,7,1”;逾期时另有提醒。', max_length=50, validators=[core.validators.validate_days_list], verbose_name='任务时限前几天提醒')),
                 ('catch_up_days', models.PositiveSmallIntegerField(default=31, help_text='系统停机错过的提醒,在这么多天内恢复时补发一次,更早的不再补发。', verbose_name='补发期限(天)')),
             ],
             options={

@@ -1,5 +1,5 @@
-"""The default schedules of the reminder jobs (edited later in the admin, 周期任务) and the
-one row of reminder settings."""
+"""The default schedules of the reminder jobs (edited later in the admin, 周期任务). The one
+row of reminder settings is made when first read (``ReminderSettings.load``)."""
 
 from django.db import migrations
 
@@ -30,8 +30,6 @@ def create(apps, schema_editor):
     CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
     IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    ReminderSettings = apps.get_model("notifications", "ReminderSettings")
-    ReminderSettings.objects.get_or_create(pk=1)
     for name, task, when, description in SCHEDULES:
         schedule = {}
         if "crontab" in when:

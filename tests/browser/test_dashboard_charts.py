@@ -14,7 +14,7 @@ import time_machine
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from tasks.demo import DEMO_PASSWORD, demo_load
+from demo.data import DEMO_PASSWORD, demo_load
 from tasks.models import Checklist
 
 from .conftest import Screenshot, _watch

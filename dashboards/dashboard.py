@@ -1,0 +1,448 @@
+"""The figures of the completion dashboard, read from the summary tables.
+
+Definitions (the dashboard's legend says the same in Chinese):
+
+- expected (应报): every assignment owes a report for every month from the month after the
+  checklist was issued (``meetings.duties.duties_start``) to December.
+- received (已报): a report submitted at least once (a returned report stays received).
+- on time (按时): first submitted on or before the filing deadline, a granted extension's
+  date included.
+- overdue (逾期未报): not submitted, and the deadline has passed (today decides).
+- complete (完成): the month's report is approved and meets every target (an item without
+  measurable targets: approved and marked 已完成).
+- behind (目标滞后): a submitted or approved report with a target judged 滞后.
+
+Each figure is one grouped query on ``AssignmentMonth`` (one month) or ``PartyMonth`` (the
+year's trend), so a page costs the same number of queries for 3 or 6,000 communities.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
+
+from dashboards.models import UrgeNotice
+from meetings.duties import duties_start
+from reminders.due import filing_period
+from reminders.models import Reminder
+from tasks.models import Checklist, Item, ItemLeadUnit
+
+from .models import AssignmentMonth, PartyMonth
+from .summaries import stored_aggregates
+
+# Figures that depend on today or are not kept per party and month (not in PartyMonth).
+TODAY_DEPENDENT = ("overdue", "late_filed")
+LATE_LIMIT = 50  # late filers listed on the dashboard; the matrix shows the rest
+PARTY_LIMIT = 40  # parties listed, those furthest behind first
+FILING_REMINDERS = (
+    Reminder.Kind.FILING_BEFORE,
+    Reminder.Kind.FILING_DUE,
+    Reminder.Kind.FILING_OVERDUE,
+    Reminder.Kind.FILING_ESCALATION,
+)
+
+
+def _percent(part: int, whole: int) -> float | None:
+    if not whole:
+        return None
+    return round(part * 100 / whole, 1)
+
+
+@dataclass
+class Figures:
+    expected: int = 0
+    received: int = 0
+    on_time: int = 0
+    approved: int = 0
+    returned: int = 0
+    complete: int = 0
+    behind: int = 0
+    overdue: int = 0
+    late_filed: int = 0
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Figures:
+        return cls(**{f.name: row.get(f.name) or 0 for f in fields(cls)})
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+    @property
+    def reporting_rate(self) -> float | None:
+        return _percent(self.received, self.expected)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return _percent(self.on_time, self.expected)
+
+    @property
+    def completion_rate(self) -> float | None:
+        return _percent(self.complete, self.expected)
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.received
+
+
+def month_aggregates(today: datetime.date) -> dict[str, Any]:
+    """How a month's ``AssignmentMonth`` rows add up: the figures ``PartyMonth`` keeps, and
+    those that depend on today."""
+    return {
+        **stored_aggregates(),
+        "overdue": Count(
+            "assignment", filter=Q(first_submitted_on__isnull=True, deadline__lt=today)
+        ),
+        "late_filed": Count("assignment", filter=Q(first_submitted_on__gt=F("deadline"))),
+    }
+
+
+def report_months(checklist: Checklist) -> list[int]:
+    """The months reports are owed for (the 2017 checklist, issued in June: July–December)."""
+    start = duties_start(checklist)
+    first = (
+        start.month if start.year == checklist.year else (1 if start.year < checklist.year else 13)
+    )
+    return list(range(first, 13))
+
+
+def default_month(checklist: Checklist, today: datetime.date) -> int:
+    """The month being filed now (the previous month) within the checklist's months, else
+    the nearest of them."""
+    months = report_months(checklist) or [12]
+    last = today.replace(day=1) - datetime.timedelta(days=1)
+    if (last.year, last.month) < (checklist.year, months[0]):
+        return months[0]
+    if last.year > checklist.year:
+        return months[-1]
+    return max(months[0], min(last.month, months[-1]))
+
+
+@dataclass
+class Row:
+    """A line of a breakdown: a pillar, a lead unit or a party, with its figures."""
+
+    label: str
+    figures: Figures
+    obj: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LateCell:
+    cell: AssignmentMonth
+    days_late: int
+    reminders: int
+    last_reminded: datetime.datetime | None
+    urge: Any = None
+
+    @property
+    def is_filed(self) -> bool:
+        return self.cell.first_submitted_on is not None
+
+
+@dataclass
+class Dashboard:
+    checklist: Checklist
+    month: int
+    today: datetime.date
+    months: list[int]
+    trend: list[tuple[int, Figures]]
+    figures: Figures
+    year_to_date: Figures
+    pillars: list[Row]
+    lead_units: list[Row]
+    parties: list[Row]
+    party_count: int
+    off_track: list[Row]
+    late: list[LateCell]
+    late_count: int
+
+    @property
+    def year(self) -> int:
+        return self.checklist.year
+
+    @property
+    def deadline(self) -> datetime.date:
+        return self.checklist.filing_deadline(self.year, self.month)
+
+    @property
+    def highlights(self) -> list[str]:
+        """The month in a few sentences, for the briefing."""
+        lines = []
+        done = [row.label for row in self.pillars if row.figures.completion_rate == 100]
+        if done:
+            lines.append("、".join(done) + " 板块本月任务全部完成。")
+        full = [row.label for row in self.parties if row.figures.completion_rate == 100]
+        if full:
+            lines.append(f"{len(full)} 个责任单位本月任务全部完成:" + "、".join(full[:8]) + "。")
+        if self.figures.expected and self.figures.on_time == self.figures.expected:
+            lines.append("全部责任单位按时报送。")
+        return lines
+
+    def chart_data(self) -> dict[str, Any]:
+        """What the page's charts draw (passed to ECharts through ``json_script``)."""
+        return {
+            "months": [f"{m}月" for m, _ in self.trend],
+            "reporting": [f.reporting_rate for _, f in self.trend],
+            "on_time": [f.on_time_rate for _, f in self.trend],
+            "completion": [f.completion_rate for _, f in self.trend],
+            "pillars": [row.label for row in self.pillars],
+            "pillar_completion": [row.figures.completion_rate or 0 for row in self.pillars],
+            "lead_units": [row.label for row in self.lead_units],
+            "lead_unit_completion": [row.figures.completion_rate or 0 for row in self.lead_units],
+            "states": [
+                {"name": "已完成", "value": self.figures.complete},
+                {"name": "已报未完成", "value": self.figures.received - self.figures.complete},
+                {"name": "未报", "value": self.figures.missing},
+            ],
+        }
+
+
+def _trend(checklist: Checklist, months: list[int], month: int) -> list[tuple[int, Figures]]:
+    sums = {
+        name.name: Coalesce(Sum(name.name), 0)
+        for name in fields(Figures)
+        if name.name not in TODAY_DEPENDENT
+    }
+    rows = {
+        row["month"]: Figures.of(row)
+        for row in PartyMonth.objects.filter(
+            year=checklist.year, month__in=[m for m in months if m <= month]
+        )
+        .values("month")
+        .annotate(**sums)
+        .order_by("month")
+    }
+    return [(m, rows.get(m, Figures())) for m in months if m <= month]
+
+
+def _by_item(checklist: Checklist, month: int, today: datetime.date) -> dict[int, Figures]:
+    return {
+        row["item_id"]: Figures.of(row)
+        for row in AssignmentMonth.objects.filter(year=checklist.year, month=month)
+        .values("item_id")
+        .annotate(**month_aggregates(today))
+        .order_by()
+    }
+
+
+def _parties(checklist: Checklist, month: int, today: datetime.date) -> tuple[list[Row], int]:
+    """The parties furthest behind this month (least complete, then least reported), read
+    from ``PartyMonth``; how many reports each has overdue is counted for those listed only
+    (a subquery per row shown, on the (year, month, party) indexes)."""
+    unfiled = AssignmentMonth.objects.filter(
+        year=OuterRef("year"),
+        month=OuterRef("month"),
+        first_submitted_on__isnull=True,
+        deadline__lt=today,
+    )
+
+    def overdue(party: str) -> Subquery:
+        return Subquery(
+            unfiled.filter(**{party: OuterRef(party)})
+            .order_by()
+            .values(party)
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+
+    rows = list(
+        PartyMonth.objects.filter(year=checklist.year, month=month, expected__gt=0)
+        .select_related("community", "unit")
+        .annotate(
+            parties=Window(Count("*")),
+            overdue=Case(
+                When(community__isnull=False, then=overdue("community_id")),
+                default=overdue("unit_id"),
+            ),
+        )
+        .order_by(
+            F("complete") * 1000 / F("expected"),
+            F("received") * 1000 / F("expected"),
+            "community__order",
+            "unit__order",
+            "pk",
+        )[:PARTY_LIMIT]
+    )
+    total = rows[0].parties if rows else 0
+    return [
+        Row(
+            label=str(row.community or row.unit),
+            figures=Figures(
+                **{
+                    f.name: getattr(row, f.name) or 0
+                    for f in fields(Figures)
+                    if f.name != "late_filed"
+                }
+            ),
+            extra={"community_id": row.community_id, "unit_id": row.unit_id},
+        )
+        for row in rows
+    ], total
+
+
+def filing_reminders_sent(year: int, month: int) -> QuerySet[Reminder]:
+    """The filing reminders about ``year``-``month`` that went out (in a digest)."""
+    return Reminder.objects.filter(
+        kind__in=FILING_REMINDERS,
+        period__startswith=filing_period(year, month),
+        message__isnull=False,
+    )
+
+
+def party_subject() -> Case:
+    """``reminders.due.party_subject`` in SQL, for a row's party."""
+    return Case(
+        When(
+            community_id__isnull=False,
+            then=Concat(Value("community:"), Cast("community_id", CharField())),
+        ),
+        default=Concat(Value("unit:"), Cast("unit_id", CharField())),
+        output_field=CharField(),
+    )
+
+
+def _late(checklist: Checklist, month: int, today: datetime.date) -> list[AssignmentMonth]:
+    """Late cells: overdue (unfiled past the deadline) first, oldest deadline first; then
+    those filed after their deadline. Each carries, from subqueries of the same statement,
+    the filing reminders its party was sent for the month and its latest urging notice."""
+    late = Q(first_submitted_on__isnull=True, deadline__lt=today) | Q(
+        first_submitted_on__gt=F("deadline")
+    )
+    reminders = (
+        filing_reminders_sent(checklist.year, month)
+        .filter(subject=OuterRef("subject"))
+        .order_by()
+        .values("subject")
+    )
+    urges = UrgeNotice.objects.filter(
+        assignment_id=OuterRef("assignment_id"), year=OuterRef("year"), month=OuterRef("month")
+    ).order_by("-sent_at", "-pk")
+    cells = list(
+        AssignmentMonth.objects.filter(late, year=checklist.year, month=month)
+        .select_related("item", "community", "unit")
+        .annotate(
+            subject=party_subject(),
+            reminders_sent=Subquery(
+                reminders.annotate(sent=Count("kind", distinct=True)).values("sent")
+            ),
+            last_reminded=Subquery(reminders.annotate(last=Max("created_at")).values("last")),
+            urge_id=Subquery(urges.values("pk")[:1]),
+            urge_sent_at=Subquery(urges.values("sent_at")[:1]),
+            urge_acknowledged_at=Subquery(urges.values("acknowledged_at")[:1]),
+        )
+        # Sorted on the table's own columns, before any join.
+        .order_by(F("first_submitted_on").asc(nulls_first=True), "deadline", "assignment_id")[
+            :LATE_LIMIT
+        ]
+    )
+    return cells
+
+
+def latest_urge(cell: AssignmentMonth) -> UrgeNotice | None:
+    """The latest urging notice of a cell annotated by ``_late`` (no query)."""
+    if cell.urge_id is None:
+        return None
+    return UrgeNotice(
+        pk=cell.urge_id,
+        sent_at=cell.urge_sent_at,
+        acknowledged_at=cell.urge_acknowledged_at,
+    )
+
+
+def lead_links(links: QuerySet[ItemLeadUnit]) -> list[ItemLeadUnit]:
+    """The checklist's structure as the dashboard groups it: each item with its pillar
+    and checklist, and its lead units (one query)."""
+    return list(
+        links.select_related("item__checklist", "item__pillar", "unit").order_by(
+            "item__number", "order"
+        )
+    )
+
+
+def dashboard_build(
+    checklist: Checklist,
+    month: int,
+    today: datetime.date,
+    *,
+    links: list[ItemLeadUnit] | None = None,
+) -> Dashboard:
+    """Every figure of the dashboard for ``month`` of the checklist's year: four queries
+    and ``links`` (``lead_links``), whatever the number of communities."""
+    months = report_months(checklist)
+    trend = _trend(checklist, months, month)
+    by_item = _by_item(checklist, month, today)
+    if links is None:
+        links = lead_links(ItemLeadUnit.objects.filter(item__checklist=checklist))
+    items: dict[int, Item] = {link.item_id: link.item for link in links}
+    pillar_rows: dict[int, Row] = {}
+    for item in sorted(items.values(), key=lambda i: (i.pillar.number, i.number)):
+        row = pillar_rows.setdefault(
+            item.pillar_id, Row(label=item.pillar.name, figures=Figures(), obj=item.pillar)
+        )
+        row.figures = row.figures + by_item.get(item.pk, Figures())
+    unit_rows: dict[int, Row] = {}
+    for link in sorted(links, key=lambda link: (link.unit.order, link.unit.name, link.item.number)):
+        row = unit_rows.setdefault(
+            link.unit_id,
+            Row(label=link.unit.name, figures=Figures(), obj=link.unit, extra={"items": []}),
+        )
+        row.figures = row.figures + by_item.get(link.item_id, Figures())
+        row.extra["items"].append(link.item.number)
+    off_track = [
+        Row(label=f"第 {item.number} 项", figures=by_item[item.pk], obj=item)
+        for item in sorted(items.values(), key=lambda i: i.number)
+        if item.pk in by_item and by_item[item.pk].behind
+    ]
+    off_track.sort(key=lambda row: -row.figures.behind)
+    figures = sum(by_item.values(), Figures())
+    parties, party_count = _parties(checklist, month, today)
+    late_cells = _late(checklist, month, today)
+    late = [
+        LateCell(
+            cell=cell,
+            days_late=((cell.first_submitted_on or today) - cell.deadline).days,
+            reminders=cell.reminders_sent or 0,
+            last_reminded=cell.last_reminded,
+            urge=latest_urge(cell),
+        )
+        for cell in late_cells
+    ]
+    year_to_date = sum((f for _, f in trend[:-1]), Figures()) + figures
+    trend = [*trend[:-1], (month, figures)] if trend else trend
+    return Dashboard(
+        checklist=checklist,
+        month=month,
+        today=today,
+        months=months,
+        trend=trend,
+        figures=figures,
+        year_to_date=year_to_date,
+        pillars=list(pillar_rows.values()),
+        lead_units=list(unit_rows.values()),
+        parties=parties,
+        party_count=party_count,
+        off_track=off_track,
+        late=late,
+        late_count=figures.overdue + figures.late_filed,
+    )

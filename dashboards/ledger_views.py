@@ -1,0 +1,115 @@
+"""Downloads of the ledgers (台账) as xlsx: by month, by item, by community.
+
+Each view checks the year (and month) first (404 with the reason), loads the item or
+community through what the user may see (404), checks the user's role on it (403), then
+builds the rows the user may read (``dashboards.ledger``)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from communities.access import communities_visible_to
+from core.files import xlsx_response
+from tasks.models import Checklist, Item
+
+from . import ledger
+
+
+def _month_being_filed() -> tuple[int, int]:
+    last = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    return last.year, last.month
+
+
+def _year(request: HttpRequest, default: int) -> int:
+    """``?year=`` (``default`` when absent) if a checklist in use has that year."""
+    text = request.GET.get("year", "")
+    if not text:
+        year = default
+    elif not (text.isascii() and text.isdigit()):
+        raise Http404(_("年度格式不对"))
+    else:
+        year = int(text)
+    if not Checklist.objects.exclude(status=Checklist.Status.DRAFT).filter(year=year).exists():
+        raise Http404(_("没有%(year)s年度的目标任务清单") % {"year": year})
+    return year
+
+
+def _month(request: HttpRequest, default: int) -> int:
+    """``?month=`` (``default`` when absent), from 1 to 12."""
+    text = request.GET.get("month", "")
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 12:
+        raise Http404(_("月份应在 1 到 12 之间"))
+    return int(text)
+
+
+def _xlsx_response(rows: list[ledger.LedgerRow], filename: str) -> HttpResponse:
+    return xlsx_response(ledger.ledger_workbook(rows), filename=filename)
+
+
+@require_safe
+def ledger_month(request: HttpRequest) -> HttpResponse:
+    """``?year=&month=`` (by default the month being filed): every assignment the user
+    may read."""
+    filing_year, filing_month = _month_being_filed()
+    year = _year(request, filing_year)
+    month = _month(request, filing_month)
+    if not ledger.may_download_month_ledger(request.user):
+        raise PermissionDenied(_("您没有可以导出的台账。"))
+    rows = ledger.month_ledger(user=request.user, year=year, month=month)
+    return _xlsx_response(rows, ledger.ledger_filename(year=year, month=month))
+
+
+@require_safe
+def ledger_item(request: HttpRequest, pk: int) -> HttpResponse:
+    """One item, every party × months 1 to ``?month=`` (12 by default) of its year; for
+    those who see everything and the item's lead units."""
+    item = get_object_or_404(Item.objects.select_related("checklist"), pk=pk)
+    year = _year(request, item.checklist.year)
+    if year != item.checklist.year:
+        raise Http404(
+            _("第%(number)s项不是%(year)s年度清单的任务") % {"number": item.number, "year": year}
+        )
+    up_to_month = _month(request, 12)
+    if not ledger.may_download_item_ledger(request.user, item):
+        raise PermissionDenied(_("只有街道、领导和该任务的牵头单位可以导出本任务的台账。"))
+    rows = ledger.item_ledger(user=request.user, item=item, up_to_month=up_to_month)
+    return _xlsx_response(
+        rows, ledger.ledger_filename(year=year, up_to_month=up_to_month, item=item)
+    )
+
+
+@require_safe
+def ledger_community(request: HttpRequest, pk: int) -> HttpResponse:
+    """One community, every item assigned to it × months 1 to ``?month=`` (12 by
+    default) of ``?year=`` (the newest checklist in use by default); for those who see
+    everything and the community's own staff."""
+    community = communities_visible_to(request.user).filter(pk=pk).first()
+    if community is None:
+        raise Http404(_("没有找到这个社区,或您无权查看。"))
+    newest = (
+        Checklist.objects.exclude(status=Checklist.Status.DRAFT)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    if newest is None:
+        raise Http404(_("还没有启用的目标任务清单"))
+    year = _year(request, newest)
+    up_to_month = _month(request, 12)
+    if not ledger.may_download_community_ledger(request.user, community):
+        raise PermissionDenied(_("只有街道、领导和本社区的工作人员可以导出本社区的台账。"))
+    rows = ledger.community_ledger(
+        user=request.user, community=community, year=year, up_to_month=up_to_month
+    )
+    return _xlsx_response(
+        rows, ledger.ledger_filename(year=year, up_to_month=up_to_month, community=community)
+    )

@@ -1,0 +1,550 @@
+"""What is due: the reminders that should exist as of a moment, each under its key.
+
+Each function returns ``Due`` records for one kind of duty. Nothing here writes: the
+service ``reminders_plan`` stores them, and the unique key (recipient, kind, subject,
+period) makes storing the same one twice a no-op. So a job run twice, or two jobs run at
+once, or a run that catches up after the machine was down, produces each reminder once.
+
+A reminder falls due at a moment: for date-based ones, the settings' ``send_at`` time on
+its day. Of the stages of one duty (e.g. before the filing deadline, on it, after it), only
+the latest stage reached is due: a run that catches up after a stop sends the reminder that
+is true now, once, not the stale ones it missed. Stages older than ``catch_up_days`` are
+not sent any more.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, Max, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from communities.models import Community, Membership, Unit
+from communities.roles import Role
+from meetings.models import Meeting
+from notifications.models import WebhookEndpoint
+from tasks.models import (
+    Assignment,
+    Checklist,
+    DeadlineExtension,
+    Item,
+    ItemLeadUnit,
+    ProgressReport,
+    Target,
+)
+from tasks.workdays import next_working_day
+
+from .models import Reminder, ReminderSettings
+
+Kind = Reminder.Kind
+WEEKDAYS = "一二三四五六日"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A person (``user_id``) or a group chat (``webhook_id``)."""
+
+    user_id: int | None = None
+    webhook_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"user:{self.user_id}" if self.user_id else f"webhook:{self.webhook_id}"
+
+
+@dataclass(frozen=True)
+class Due:
+    recipient: Recipient
+    kind: str
+    subject: str
+    period: str
+    text: str
+    url: str
+    due_at: datetime.datetime
+
+
+def day_label(day: datetime.date) -> str:
+    return f"{day.month}月{day.day}日(周{WEEKDAYS[day.weekday()]})"
+
+
+def _items_label(numbers: Iterable[int]) -> str:
+    ordered = sorted(set(numbers))
+    shown = "、".join(str(number) for number in ordered[:12])
+    more = f"等 {len(ordered)} 项" if len(ordered) > 12 else ""
+    return f"第 {shown} 项{more}"
+
+
+class Directory:
+    """Who to send to, loaded in a few queries: the staff of every community and unit,
+    their group chats, the street admins."""
+
+    def __init__(self) -> None:
+        self.community_staff: dict[int, list[int]] = defaultdict(list)
+        self.unit_staff: dict[int, list[int]] = defaultdict(list)
+        memberships = Membership.objects.filter(user__is_active=True).values_list(
+            "user_id", "community_id", "unit_id"
+        )
+        for user_id, community_id, unit_id in memberships:
+            if community_id:
+                self.community_staff[community_id].append(user_id)
+            else:
+                self.unit_staff[unit_id].append(user_id)
+        self.community_webhook: dict[int, int] = {}
+        self.unit_webhook: dict[int, int] = {}
+        webhooks = WebhookEndpoint.objects.filter(is_active=True).values_list(
+            "pk", "community_id", "unit_id"
+        )
+        for pk, community_id, unit_id in webhooks:
+            if community_id:
+                self.community_webhook[community_id] = pk
+            else:
+                self.unit_webhook[unit_id] = pk
+        self.street_admins: list[int] = list(
+            get_user_model()
+            .objects.filter(is_active=True, groups__name=Role.STREET_ADMIN)
+            .values_list("pk", flat=True)
+        )
+        self.community_names = dict(Community.objects.values_list("pk", "name"))
+        self.unit_names = dict(Unit.objects.values_list("pk", "name"))
+
+    def party_recipients(self, community_id: int | None, unit_id: int | None) -> list[Recipient]:
+        """The party's staff and its group chat."""
+        if community_id:
+            users = self.community_staff.get(community_id, [])
+            webhook = self.community_webhook.get(community_id)
+        else:
+            users = self.unit_staff.get(unit_id, [])  # type: ignore[arg-type]
+            webhook = self.unit_webhook.get(unit_id)  # type: ignore[arg-type]
+        recipients = [Recipient(user_id=user_id) for user_id in users]
+        if webhook:
+            recipients.append(Recipient(webhook_id=webhook))
+        return recipients
+
+    def party_name(self, community_id: int | None, unit_id: int | None) -> str:
+        if community_id:
+            return self.community_names.get(community_id, "")
+        return self.unit_names.get(unit_id, "")  # type: ignore[arg-type]
+
+
+def _moment(day: datetime.date, settings: ReminderSettings) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, settings.send_at))
+
+
+def _latest_stage(
+    stages: list[tuple[str, datetime.date]],
+    now: datetime.datetime,
+    settings: ReminderSettings,
+) -> tuple[str, datetime.date] | None:
+    """The latest stage whose moment has come, unless it is older than the catch-up limit."""
+    reached = [(name, day) for name, day in stages if _moment(day, settings) <= now]
+    if not reached:
+        return None
+    name, day = max(reached, key=lambda stage: stage[1])
+    if _moment(day, settings) < now - datetime.timedelta(days=settings.catch_up_days):
+        return None
+    return name, day
+
+
+def active_checklists() -> list[Checklist]:
+    return list(Checklist.objects.filter(status=Checklist.Status.ACTIVE))
+
+
+def _report_months(checklist: Checklist) -> list[tuple[int, int]]:
+    return [(checklist.year, month) for month in range(1, 13)]
+
+
+def party_subject(community_id: int | None, unit_id: int | None) -> str:
+    """What a filing reminder is about: its party, "community:5" or "unit:3"."""
+    return f"community:{community_id}" if community_id else f"unit:{unit_id}"
+
+
+def filing_period(year: int, month: int) -> str:
+    """The start of a filing reminder's period, "2017-07@" (the deadline follows)."""
+    return f"{year}-{month:02d}@"
+
+
+def filing_reminders(
+    now: datetime.datetime, settings: ReminderSettings, directory: Directory
+) -> Iterator[Due]:
+    """Monthly filing: before the deadline, on it and after it to the staff of each party
+    that has not submitted; after ``escalate_after_days`` late, to the item's lead units
+    and the street admins. One reminder per party and month lists every item concerned."""
+    today = timezone.localtime(now).date()
+    window = datetime.timedelta(days=settings.catch_up_days + settings.escalate_after_days)
+    for checklist in active_checklists():
+        for year, month in _report_months(checklist):
+            base = checklist.filing_deadline(year, month)
+            first_stage = base - datetime.timedelta(days=settings.filing_days_before)
+            if today < first_stage or today > base + window + datetime.timedelta(days=31):
+                continue
+            yield from _filing_month(checklist, year, month, now, settings, directory)
+
+
+def _filing_month(
+    checklist: Checklist,
+    year: int,
+    month: int,
+    now: datetime.datetime,
+    settings: ReminderSettings,
+    directory: Directory,
+) -> Iterator[Due]:
+    submitted = ProgressReport.objects.filter(
+        assignment=OuterRef("pk"), year=year, month=month, first_submitted_at__isnull=False
+    )
+    unsubmitted = (
+        Assignment.objects.filter(item__checklist=checklist)
+        .filter(Q(community__isnull=True) | Q(community__is_active=True))
+        .exclude(Exists(submitted))
+        .order_by()
+        .values_list("pk", "item_id", "item__number", "community_id", "unit_id")
+    )
+    extended = dict(
+        DeadlineExtension.objects.granted()
+        .filter(year=year, month=month, assignment__item__checklist=checklist)
+        .values("assignment_id")
+        .annotate(latest=Max("requested_deadline"))
+        .values_list("assignment_id", "latest")
+    )
+    base = checklist.filing_deadline(year, month)
+    # (party, deadline) -> item numbers; the late ones by item for the escalation.
+    by_party: dict[tuple[int | None, int | None, datetime.date], list[int]] = defaultdict(list)
+    item_of_number: dict[int, int] = {}
+    for pk, item_id, number, community_id, unit_id in unsubmitted:
+        deadline = base
+        if pk in extended:
+            deadline = max(base, next_working_day(extended[pk]))
+        by_party[(community_id, unit_id, deadline)].append(number)
+        item_of_number[number] = item_id
+    if not by_party:
+        return
+
+    leads_by_item: dict[int, list[int]] = defaultdict(list)
+    for item_id, unit_id in ItemLeadUnit.objects.filter(item__checklist=checklist).values_list(
+        "item_id", "unit_id"
+    ):
+        leads_by_item[item_id].append(unit_id)
+
+    workspace = f"{reverse('workspace')}?year={year}&month={month}"
+    for (community_id, unit_id, deadline), numbers in by_party.items():
+        period = f"{filing_period(year, month)}{deadline.isoformat()}"
+        subject = party_subject(community_id, unit_id)
+        stages: list[tuple[str, datetime.date]] = []
+        if settings.filing_days_before:
+            stages.append(
+                (Kind.FILING_BEFORE, deadline - datetime.timedelta(settings.filing_days_before))
+            )
+        if settings.filing_on_deadline:
+            stages.append((Kind.FILING_DUE, deadline))
+        if settings.filing_after_deadline:
+            stages.append((Kind.FILING_OVERDUE, deadline + datetime.timedelta(days=1)))
+        stage = _latest_stage(stages, now, settings)
+        items = _items_label(numbers)
+        if stage is not None:
+            kind, day = stage
+            if kind == Kind.FILING_BEFORE:
+                text = f"{month}月进展 {day_label(deadline)} 截止,尚有{items}未提交。"
+            elif kind == Kind.FILING_DUE:
+                text = f"{month}月进展今天截止,尚有{items}未提交。"
+            else:
+                late = (timezone.localtime(now).date() - deadline).days
+                text = f"{month}月进展已逾期 {late} 天({day_label(deadline)}截止),{items}未提交。"
+            for recipient in directory.party_recipients(community_id, unit_id):
+                yield Due(recipient, kind, subject, period, text, workspace, _moment(day, settings))
+
+        escalation_day = deadline + datetime.timedelta(days=settings.escalate_after_days)
+        if settings.escalate_after_days and _latest_stage(
+            [(Kind.FILING_ESCALATION, escalation_day)], now, settings
+        ):
+            party = directory.party_name(community_id, unit_id)
+            due_at = _moment(escalation_day, settings)
+            late = (timezone.localtime(now).date() - deadline).days
+            numbers_by_lead: dict[int, list[int]] = defaultdict(list)
+            for number in numbers:
+                for lead_unit_id in leads_by_item[item_of_number[number]]:
+                    numbers_by_lead[lead_unit_id].append(number)
+            url = reverse("review_queue")
+            # Each lead unit's staff hear of the items their unit leads; the street admins
+            # of every item (a street admin in a lead unit gets the full list).
+            texts: dict[int, str] = {}
+            for lead_unit_id, led_numbers in numbers_by_lead.items():
+                text = f"{party} {month}月进展逾期 {late} 天未提交:{_items_label(led_numbers)}。"
+                for user_id in directory.unit_staff.get(lead_unit_id, []):
+                    texts[user_id] = text
+            for user_id in directory.street_admins:
+                texts[user_id] = f"{party} {month}月进展逾期 {late} 天未提交:{items}。"
+            for user_id, text in texts.items():
+                yield Due(
+                    Recipient(user_id=user_id),
+                    Kind.FILING_ESCALATION,
+                    subject,
+                    period,
+                    text,
+                    url,
+                    due_at,
+                )
+
+
+def meeting_reminders(
+    now: datetime.datetime, settings: ReminderSettings, directory: Directory
+) -> Iterator[Due]:
+    """Before each scheduled meeting, to its attendees (a rescheduled meeting is reminded
+    again, at its new time)."""
+    lead = datetime.timedelta(hours=settings.meeting_hours_before)
+    upcoming = (
+        Meeting.objects.scheduled()
+        .filter(starts_at__gt=now, starts_at__lte=now + lead)
+        .select_related("target", "community")
+        .prefetch_related("attendees")
+    )
+    for meeting in upcoming:
+        starts = timezone.localtime(meeting.starts_at)
+        where = meeting.community.name if meeting.community_id else "街道"
+        text = (
+            f"{day_label(starts.date())} {starts:%H:%M} {where}{meeting.target.title}"
+            + (f",地点:{meeting.place}" if meeting.place else "")
+            + "。"
+        )
+        url = reverse("meeting_detail", args=[meeting.pk])
+        for attendee in meeting.attendees.all():
+            if not attendee.is_active:
+                continue
+            yield Due(
+                Recipient(user_id=attendee.pk),
+                Kind.MEETING_UPCOMING,
+                f"meeting:{meeting.pk}",
+                starts.isoformat(),
+                text,
+                url,
+                meeting.starts_at - lead,
+            )
+
+
+def _joint_meeting_targets(checklist: Checklist) -> tuple[Target | None, Target | None]:
+    """Item 14's targets: the street's monthly and the communities' fortnightly meeting,
+    found by their shape (a frequency target of an item led by the joint-meeting office),
+    not by number, so that a later year's checklist works too."""
+    street = community = None
+    frequency = Target.objects.filter(item__checklist=checklist, kind=Target.Kind.FREQUENCY)
+    for target in frequency.filter(title__contains="联席会议").select_related("item"):
+        if target.level == Target.Level.STREET and street is None:
+            street = target
+        elif target.level == Target.Level.PARTY and community is None:
+            community = target
+    return street, community
+
+
+def meeting_gap_reminders(
+    now: datetime.datetime, settings: ReminderSettings, directory: Directory
+) -> Iterator[Due]:
+    """An alert when a community's last joint meeting is older than the gap (14 days), or
+    the street's older than a month: to the community's staff, or to item 14's lead unit
+    and the street admins. Once per gap: after the next meeting a new gap alerts again.
+    A gap is a standing condition, not a dated event: it alerts however old it is (the
+    catch-up limit does not apply)."""
+    today = timezone.localtime(now).date()
+    for checklist in active_checklists():
+        if not (checklist.year <= today.year <= checklist.year + 1):
+            continue
+        start = datetime.date(checklist.year, 1, 1)
+        street_target, community_target = _joint_meeting_targets(checklist)
+        url = reverse("meeting_create")
+        if community_target is not None:
+            yield from _community_gaps(community_target, start, now, settings, directory, url)
+        if street_target is not None:
+            yield from _street_gap(street_target, start, now, settings, directory, url)
+
+
+def _community_gaps(
+    target: Target,
+    start: datetime.date,
+    now: datetime.datetime,
+    settings: ReminderSettings,
+    directory: Directory,
+    url: str,
+) -> Iterator[Due]:
+    today = timezone.localtime(now).date()
+    last_held = dict(
+        Meeting.objects.held()
+        .filter(target=target, community__isnull=False, starts_at__lte=now)
+        .values("community_id")
+        .annotate(last=Max("starts_at"))
+        .values_list("community_id", "last")
+    )
+    assigned = Assignment.objects.filter(item=target.item, community__is_active=True)
+    for community_id in assigned.values_list("community_id", flat=True):
+        last = last_held.get(community_id)
+        since = timezone.localdate(last) if last else start
+        gap_day = since + datetime.timedelta(days=settings.community_meeting_gap_days + 1)
+        if _moment(gap_day, settings) > now:
+            continue
+        if last:
+            text = f"本社区上次联席会议在 {day_label(since)},已 {(today - since).days} 天未召开。"
+        else:
+            text = f"本社区今年尚未记录联席会议(要求至少每两周召开一次,{target.item.number}项)。"
+        for recipient in directory.party_recipients(community_id, None):
+            yield Due(
+                recipient,
+                Kind.MEETING_GAP,
+                f"community:{community_id}",
+                since.isoformat() if last else f"{start.year}:none",
+                text,
+                url,
+                _moment(gap_day, settings),
+            )
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate_day in (day.day, 30, 29, 28):
+        try:
+            return datetime.date(year, month, candidate_day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _street_gap(
+    target: Target,
+    start: datetime.date,
+    now: datetime.datetime,
+    settings: ReminderSettings,
+    directory: Directory,
+    url: str,
+) -> Iterator[Due]:
+    today = timezone.localtime(now).date()
+    last = (
+        Meeting.objects.held()
+        .street_level()
+        .filter(target=target, starts_at__lte=now)
+        .aggregate(last=Max("starts_at"))["last"]
+    )
+    since = timezone.localdate(last) if last else start
+    gap_day = _add_months(since, settings.street_meeting_gap_months) + datetime.timedelta(days=1)
+    if _moment(gap_day, settings) > now:
+        return
+    if last:
+        text = f"街道上次联席会议在 {day_label(since)},已 {(today - since).days} 天未召开。"
+    else:
+        text = "街道今年尚未记录联席会议(要求至少每月召开一次)。"
+    lead_units = ItemLeadUnit.objects.filter(item=target.item).values_list("unit_id", flat=True)
+    users = {user for unit_id in lead_units for user in directory.unit_staff.get(unit_id, [])}
+    users.update(directory.street_admins)
+    for user_id in sorted(users):
+        yield Due(
+            Recipient(user_id=user_id),
+            Kind.MEETING_GAP,
+            "street",
+            since.isoformat() if last else f"{start.year}:none",
+            text,
+            url,
+            _moment(gap_day, settings),
+        )
+
+
+def item_deadline_reminders(
+    now: datetime.datetime, settings: ReminderSettings, directory: Directory
+) -> Iterator[Due]:
+    """Items with a date of their own (item 15 "6月底前", item 27 "年内"): 30, 7 and 1 days
+    before to the parties that have not reported it done, and when overdue to them and to
+    the item's lead units."""
+    offsets = settings.item_deadline_offsets()
+    for checklist in active_checklists():
+        items = list(
+            Item.objects.filter(checklist=checklist, due_date__isnull=False)
+            .select_related("checklist")
+            .prefetch_related("targets", "lead_unit_links")
+        )
+        for item in items:
+            deadline = item.deadline
+            stages = [
+                (str(days), deadline - datetime.timedelta(days=days)) for days in offsets if days
+            ]
+            stages.append(("overdue", deadline + datetime.timedelta(days=1)))
+            stage = _latest_stage(stages, now, settings)
+            if stage is None:
+                continue
+            yield from _item_stage(item, deadline, stage, now, settings, directory)
+
+
+def _item_stage(
+    item: Item,
+    deadline: datetime.date,
+    stage: tuple[str, datetime.date],
+    now: datetime.datetime,
+    settings: ReminderSettings,
+    directory: Directory,
+) -> Iterator[Due]:
+    name, day = stage
+    due_at = _moment(day, settings)
+    url = reverse("item_detail", args=[item.pk])
+    assignments = list(
+        Assignment.objects.filter(item=item)
+        .filter(Q(community__isnull=True) | Q(community__is_active=True))
+        .select_related("item__checklist")
+        .prefetch_related("item__targets")
+    )
+    done = _assignments_done(assignments)
+    short = item.text[:24] + ("…" if len(item.text) > 24 else "")
+    today = timezone.localtime(now).date()
+    for assignment in assignments:
+        if assignment.pk in done:
+            continue
+        if name == "overdue":
+            kind = Reminder.Kind.ITEM_OVERDUE
+            text = (
+                f"第 {item.number} 项“{short}”已过时限 {day_label(deadline)} "
+                f"{(today - deadline).days} 天,尚未报告完成。"
+            )
+        else:
+            kind = Reminder.Kind.ITEM_DEADLINE
+            text = (
+                f"第 {item.number} 项“{short}”{day_label(deadline)}到期"
+                f"(还有 {(deadline - today).days} 天),尚未报告完成。"
+            )
+        recipients = directory.party_recipients(assignment.community_id, assignment.unit_id)
+        if name == "overdue":
+            party = directory.party_name(assignment.community_id, assignment.unit_id)
+            lead_text = f"{party}:{text}"
+            for link in item.lead_unit_links.all():
+                for user_id in directory.unit_staff.get(link.unit_id, []):
+                    yield Due(
+                        Recipient(user_id=user_id),
+                        kind,
+                        f"assignment:{assignment.pk}",
+                        name,
+                        lead_text,
+                        url,
+                        due_at,
+                    )
+        for recipient in recipients:
+            yield Due(recipient, kind, f"assignment:{assignment.pk}", name, text, url, due_at)
+
+
+def _assignments_done(assignments: list[Assignment]) -> set[int]:
+    """Assignments whose latest submitted or approved report meets every target."""
+    latest: dict[int, ProgressReport] = {}
+    reports = (
+        ProgressReport.objects.filter(assignment__in=assignments, first_submitted_at__isnull=False)
+        .exclude(workflow_state=ProgressReport.WorkflowState.RETURNED)
+        .select_related("assignment__item__checklist")
+        .prefetch_related("values", "assignment__item__targets", "assignment__extensions")
+        .order_by("assignment_id", "year", "month")
+    )
+    for report in reports:
+        latest[report.assignment_id] = report
+    return {pk for pk, report in latest.items() if report.meets_all_targets()}
+
+
+ALL_KINDS = (filing_reminders, meeting_reminders, meeting_gap_reminders, item_deadline_reminders)
+
+
+def due_reminders(now: datetime.datetime, settings: ReminderSettings) -> Iterator[Due]:
+    directory = Directory()
+    for reminders in ALL_KINDS:
+        yield from reminders(now, settings, directory)
