@@ -1,10 +1,9 @@
 from __future__ import annotations
 from django.db import migrations
 
-from communities.roles import role_permissions_sync
-
-# The role groups and their permissions come from one table, communities.roles.ROLE_PERMISSIONS;
-# this step applies what of it exists at this point of the history.
+# This step granted role permissions. They now come from one table,
+# communities.roles.ROLE_PERMISSIONS, applied after every migrate (post_migrate), so that a
+# model's permissions are granted once it exists under its final app.
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -13,4 +12,4 @@ class Migration(migrations.Migration):
         ("tasks", "0002_extensions_evidence_requirements"),
     ]
 
-    operations = [migrations.RunPython(role_permissions_sync, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

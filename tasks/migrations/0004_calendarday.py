@@ -1,9 +1,8 @@
 from django.db import migrations, models
 
-from communities.roles import role_permissions_sync
-
-# The role groups and their permissions come from one table, communities.roles.ROLE_PERMISSIONS;
-# this step applies what of it exists at this point of the history.
+# This step granted role permissions. They now come from one table,
+# communities.roles.ROLE_PERMISSIONS, applied after every migrate (post_migrate), so that a
+# model's permissions are granted once it exists under its final app.
 
 class Migration(migrations.Migration):
 
@@ -26,5 +25,5 @@ class Migration(migrations.Migration):
                 'ordering': ['date'],
             },
         ),
-        migrations.RunPython(role_permissions_sync, migrations.RunPython.noop),
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
     ]

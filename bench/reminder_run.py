@@ -1,7 +1,7 @@
 """Benchmark: one month's filing reminders for a city (6,000 communities by default).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/yijia python bench/reminders.py
-    python bench/reminders.py --communities 300
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/yijia python bench/reminder_run.py
+    python bench/reminder_run.py --communities 300
 
 Builds a throw-away database (``test_<name>``, dropped at the end), loads the 2017
 checklist, N communities with 3 staff each (each with an email address), their
