@@ -34,21 +34,17 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AbstractUser, Group, Permission
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.auth.models import AbstractUser, Group
 from django.db import connection, models, transaction
 from django.db.models import Q
 
 from communities.models import (
     Community,
-    CommunityUserObjectPermission,
     Compound,
-    Membership,
     Unit,
-    UnitUserObjectPermission,
 )
 from communities.roles import Role
-from communities.services import COMMUNITY_PERMISSIONS, UNIT_PERMISSIONS
+from communities.services import memberships_add_in_bulk
 from tasks.models import Assignment, Checklist, Item, ProgressReport, Target, TargetValue
 from tasks.services import assignment_set_communities, assignments_generate
 
@@ -384,20 +380,10 @@ def _communities_create(*, count: int, seed: int, world: _World) -> Totals:
     return totals
 
 
-def _permissions(model: type[models.Model], perms: Sequence[str]) -> list[Permission]:
-    """The ``Permission`` rows of ``app.codename`` names on ``model``."""
-    return list(
-        Permission.objects.filter(
-            content_type=ContentType.objects.get_for_model(model),
-            codename__in=[perm.split(".", 1)[1] for perm in perms],
-        )
-    )
-
-
 def _people_create(*, password: str, seed: int, world: _World) -> int:
     """Two staff for each community and each unit, a street admin and a leader. One
     password hash for all (hashing is deliberately slow); memberships and object
-    permissions are written as ``communities.services.membership_add`` would, in bulk."""
+    permissions through ``communities.services.memberships_add_in_bulk``."""
     user_model = get_user_model()
     password_hash = make_password(password)
     groups = {group.name: group for group in Group.objects.filter(name__in=list(Role))}
@@ -431,31 +417,9 @@ def _people_create(*, password: str, seed: int, world: _World) -> int:
         [through(user_id=u.pk, group_id=groups[role].pk) for u, role, *_ in users],
         batch_size=BATCH_SIZE,
     )
-    Membership.objects.bulk_create(
-        [
-            Membership(user_id=user.pk, community=community, unit=unit)
-            for user, _role, community, unit in users
-            if community or unit
-        ],
-        batch_size=BATCH_SIZE,
-    )
-    community_permissions = _permissions(Community, COMMUNITY_PERMISSIONS)
-    unit_permissions = _permissions(Unit, UNIT_PERMISSIONS)
-    CommunityUserObjectPermission.objects.bulk_create(
-        [
-            CommunityUserObjectPermission(user_id=user.pk, permission=perm, content_object=place)
-            for user, _role, place, _unit in users
-            if place is not None
-            for perm in community_permissions
-        ],
-        batch_size=BATCH_SIZE,
-    )
-    UnitUserObjectPermission.objects.bulk_create(
-        [
-            UnitUserObjectPermission(user_id=user.pk, permission=perm, content_object=place)
-            for user, _role, _community, place in users
-            if place is not None
-            for perm in unit_permissions
+    memberships_add_in_bulk(
+        places=[
+            (user, community, unit) for user, _role, community, unit in users if community or unit
         ],
         batch_size=BATCH_SIZE,
     )
