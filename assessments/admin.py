@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ComputedAdmin
+from core.http import logged_in_user
 
 from .models import (
     Criterion,
@@ -103,7 +104,7 @@ class ScoreAdjustmentAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: ScoreAdjustment, form: Any, change: bool
     ) -> None:
-        obj.made_by = request.user
+        obj.made_by = logged_in_user(request)
         super().save_model(request, obj, form, change)
 
 

@@ -147,6 +147,7 @@ def target_attainment(
         share = Decimal(numerator) * 100 / (Decimal(denominator) * target.threshold)
         return min(ONE, share), evaluation.measured
     if target.kind == Target.Kind.COUNT:
+        assert target.threshold is not None  # noqa: S101 (target_threshold_set_when_kind_needs_it)
         share = Decimal(value.quantity or 0) / target.threshold
         return min(ONE, share), evaluation.measured
     return (ONE if evaluation.is_met else Decimal(0)), evaluation.measured
@@ -208,8 +209,9 @@ def _load_year(scheme: Scheme, month: int, today: datetime.date) -> _Year:
         )
         for report in candidates:
             if by_assignment[report.assignment_id] == report.month:
-                key = (report.assignment.community_id, report.assignment.item_id)
-                reports[key] = report
+                community_id = report.assignment.community_id
+                assert community_id is not None  # noqa: S101 (filtered on community above)
+                reports[(community_id, report.assignment.item_id)] = report
     end_of_month = datetime.date(
         checklist.year, month, calendar.monthrange(checklist.year, month)[1]
     )
@@ -439,6 +441,7 @@ def review_records(
         assignment__item__checklist=checklist, submitted_at__isnull=False
     ).values_list("assignment__item_id", "workflow_state", "submitted_at", "reviewed_at")
     for item_id, state, submitted_at, reviewed_at in rows:
+        assert submitted_at is not None  # noqa: S101 (filtered on submitted_at above)
         for unit_id in leads.get(item_id, []):
             record = units[unit_id]
             if state == ProgressReport.WorkflowState.SUBMITTED:

@@ -24,6 +24,8 @@ from django.views.decorators.http import require_POST
 from communities import access
 from communities.models import Community
 from core.files import xlsx_response
+from core.http import logged_in_user
+from core.periods import month_parameter, query_month
 from core.spreadsheets import neutralise_formula
 from dashboards.dashboard import default_month
 from tasks.views import checklist_for
@@ -41,11 +43,9 @@ def _scheme(request: HttpRequest) -> Scheme:
 
 
 def _month(request: HttpRequest, scheme: Scheme) -> int:
-    value = request.GET.get("month") or request.POST.get("month")
-    if value:
-        if not value.isdigit() or not 1 <= int(value) <= 12:
-            raise Http404(_("月份应在 1 到 12 之间"))
-        return int(value)
+    month = query_month(request) or month_parameter(request.POST)
+    if month is not None:
+        return month
     return default_month(scheme.checklist, timezone.localdate())
 
 
@@ -201,7 +201,7 @@ def adjust(request: HttpRequest, pk: int) -> HttpResponse:
         community=community,
         points=form.cleaned_data["points"],
         reason=form.cleaned_data["reason"],
-        made_by=request.user,
+        made_by=logged_in_user(request),
     )
     messages.success(request, _("已记录加减分,重新发布后生效于已发布的结果。"))
     return redirect(f"{reverse('score_sheet', args=[pk])}?year={scheme.checklist.year}&live=1")

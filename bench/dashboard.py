@@ -24,6 +24,7 @@ Prints p50 and p95 in milliseconds, the page's query count, and page ÷ raw SQL.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -172,7 +173,7 @@ def measure(runs: int) -> dict[str, object]:
     user.groups.add(Group.objects.get(name=Role.STREET_ADMIN))
     client = Client()
     client.force_login(user)
-    params = {
+    params: dict[str, int | datetime.date] = {
         "checklist": checklist.pk,
         "year": 2017,
         "month": MONTH,

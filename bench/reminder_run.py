@@ -21,7 +21,9 @@ import platform
 import sys
 import time
 import zoneinfo
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -155,7 +157,9 @@ def step(name: str, moment: datetime.datetime) -> None:
     messages_before = Message.objects.count()
     queries = []
 
-    def count(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+    def count(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+    ) -> Any:
         queries.append(1)
         return execute(sql, params, many, context)
 

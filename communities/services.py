@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser, Permission
+from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -25,7 +25,7 @@ UNIT_PERMISSIONS = (f"communities.{access.FILE_REPORTS}", f"communities.{access.
 
 @transaction.atomic
 def membership_add(
-    *, user: AbstractBaseUser, community: Community | None = None, unit: Unit | None = None
+    *, user: User, community: Community | None = None, unit: Unit | None = None
 ) -> Membership:
     """Make ``user`` staff of a community (they file its reports) or of a unit (they file
     for the unit's assignments and review reports on the items it leads)."""
@@ -49,7 +49,7 @@ def _permissions(model: type[models.Model], perms: Sequence[str]) -> list[Permis
 @transaction.atomic
 def memberships_add_in_bulk(
     *,
-    places: Sequence[tuple[AbstractBaseUser, Community | None, Unit | None]],
+    places: Sequence[tuple[User, Community | None, Unit | None]],
     batch_size: int = 2000,
 ) -> list[Membership]:
     """``membership_add`` for many new people at once (synthetic data at scale): the same

@@ -3,15 +3,17 @@ its own permission check, never from a public URL, and never cached by a proxy."
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, TypeVar
 
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.utils.http import content_disposition_header
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+Response = TypeVar("Response", bound=HttpResponseBase)
 
-def _private(response: HttpResponse) -> HttpResponse:
+
+def _private(response: Response) -> Response:
     """What every private download says: no other type may be guessed from its bytes, and
     no shared cache keeps a copy."""
     response["X-Content-Type-Options"] = "nosniff"
@@ -39,5 +41,7 @@ def xlsx_response(content: bytes, *, filename: str) -> HttpResponse:
     """A spreadsheet download (a ledger, the assessment results): always an attachment,
     private and ``no-store``, its Chinese file name kept (``filename*=utf-8''…``, RFC 5987)."""
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    disposition = content_disposition_header(True, filename)
+    assert disposition is not None  # noqa: S101 (always set for an attachment)
+    response["Content-Disposition"] = disposition
     return _private(response)

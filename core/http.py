@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -14,3 +15,11 @@ def local_url(request: HttpRequest, url: str) -> str:
     ):
         return url
     return ""
+
+
+def logged_in_user(request: HttpRequest) -> User:
+    """The request's user, who is logged in: ``LoginRequiredMiddleware`` (or the admin's
+    own login) lets no anonymous visitor reach a view that writes in someone's name."""
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 (login is required, see the docstring)
+    return user

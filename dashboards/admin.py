@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ComputedAdmin, ReadOnlyAdmin
@@ -57,7 +58,7 @@ class AcknowledgedFilter(admin.SimpleListFilter):
     parameter_name = "acknowledged"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("yes", _("已确认")), ("no", _("未确认"))]
+        return [("yes", gettext("已确认")), ("no", gettext("未确认"))]
 
     def queryset(
         self, request: HttpRequest, queryset: QuerySet[UrgeNotice]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import (
     Case,
@@ -29,7 +29,6 @@ from django.db.models import (
     F,
     Max,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -43,6 +42,7 @@ from dashboards.models import UrgeNotice
 from meetings.duties import duties_start
 from reminders.due import filing_period
 from reminders.models import Reminder
+from tasks.filing import filed_late_q, late_q, month_being_filed, overdue_q
 from tasks.models import Checklist, Item, ItemLeadUnit
 
 from .models import AssignmentMonth, PartyMonth
@@ -109,10 +109,8 @@ def month_aggregates(today: datetime.date) -> dict[str, Any]:
     those that depend on today."""
     return {
         **stored_aggregates(),
-        "overdue": Count(
-            "assignment", filter=Q(first_submitted_on__isnull=True, deadline__lt=today)
-        ),
-        "late_filed": Count("assignment", filter=Q(first_submitted_on__gt=F("deadline"))),
+        "overdue": Count("assignment", filter=overdue_q(today)),
+        "late_filed": Count("assignment", filter=filed_late_q()),
     }
 
 
@@ -129,12 +127,12 @@ def default_month(checklist: Checklist, today: datetime.date) -> int:
     """The month being filed now (the previous month) within the checklist's months, else
     the nearest of them."""
     months = report_months(checklist) or [12]
-    last = today.replace(day=1) - datetime.timedelta(days=1)
-    if (last.year, last.month) < (checklist.year, months[0]):
+    year, month = month_being_filed(today)
+    if (year, month) < (checklist.year, months[0]):
         return months[0]
-    if last.year > checklist.year:
+    if year > checklist.year:
         return months[-1]
-    return max(months[0], min(last.month, months[-1]))
+    return max(months[0], min(month, months[-1]))
 
 
 @dataclass
@@ -251,10 +249,7 @@ def _parties(checklist: Checklist, month: int, today: datetime.date) -> tuple[li
     from ``PartyMonth``; how many reports each has overdue is counted for those listed only
     (a subquery per row shown, on the (year, month, party) indexes)."""
     unfiled = AssignmentMonth.objects.filter(
-        year=OuterRef("year"),
-        month=OuterRef("month"),
-        first_submitted_on__isnull=True,
-        deadline__lt=today,
+        overdue_q(today), year=OuterRef("year"), month=OuterRef("month")
     )
 
     def overdue(party: str) -> Subquery:
@@ -322,13 +317,10 @@ def party_subject() -> Case:
     )
 
 
-def _late(checklist: Checklist, month: int, today: datetime.date) -> list[AssignmentMonth]:
+def _late(checklist: Checklist, month: int, today: datetime.date) -> list[LateCell]:
     """Late cells: overdue (unfiled past the deadline) first, oldest deadline first; then
     those filed after their deadline. Each carries, from subqueries of the same statement,
     the filing reminders its party was sent for the month and its latest urging notice."""
-    late = Q(first_submitted_on__isnull=True, deadline__lt=today) | Q(
-        first_submitted_on__gt=F("deadline")
-    )
     reminders = (
         filing_reminders_sent(checklist.year, month)
         .filter(subject=OuterRef("subject"))
@@ -338,8 +330,8 @@ def _late(checklist: Checklist, month: int, today: datetime.date) -> list[Assign
     urges = UrgeNotice.objects.filter(
         assignment_id=OuterRef("assignment_id"), year=OuterRef("year"), month=OuterRef("month")
     ).order_by("-sent_at", "-pk")
-    cells = list(
-        AssignmentMonth.objects.filter(late, year=checklist.year, month=month)
+    cells = (
+        AssignmentMonth.objects.filter(late_q(today), year=checklist.year, month=month)
         .select_related("item", "community", "unit")
         .annotate(
             subject=party_subject(),
@@ -356,12 +348,32 @@ def _late(checklist: Checklist, month: int, today: datetime.date) -> list[Assign
             :LATE_LIMIT
         ]
     )
-    return cells
+    return [
+        LateCell(
+            cell=cell,
+            days_late=((cell.first_submitted_on or today) - cell.deadline).days,
+            reminders=cell.reminders_sent or 0,
+            last_reminded=cell.last_reminded,
+            urge=latest_urge(cell),
+        )
+        for cell in cells
+    ]
 
 
-def latest_urge(cell: AssignmentMonth) -> UrgeNotice | None:
+class UrgeColumns(Protocol):
+    """A cell annotated with its latest urging notice (``_late``, the matrix's rows)."""
+
+    @property
+    def urge_id(self) -> int | None: ...
+    @property
+    def urge_sent_at(self) -> datetime.datetime | None: ...
+    @property
+    def urge_acknowledged_at(self) -> datetime.datetime | None: ...
+
+
+def latest_urge(cell: UrgeColumns) -> UrgeNotice | None:
     """The latest urging notice of a cell annotated by ``_late`` (no query)."""
-    if cell.urge_id is None:
+    if cell.urge_id is None or cell.urge_sent_at is None:  # both set, or neither
         return None
     return UrgeNotice(
         pk=cell.urge_id,
@@ -417,17 +429,7 @@ def dashboard_build(
     off_track.sort(key=lambda row: -row.figures.behind)
     figures = sum(by_item.values(), Figures())
     parties, party_count = _parties(checklist, month, today)
-    late_cells = _late(checklist, month, today)
-    late = [
-        LateCell(
-            cell=cell,
-            days_late=((cell.first_submitted_on or today) - cell.deadline).days,
-            reminders=cell.reminders_sent or 0,
-            last_reminded=cell.last_reminded,
-            urge=latest_urge(cell),
-        )
-        for cell in late_cells
-    ]
+    late = _late(checklist, month, today)
     year_to_date = sum((f for _, f in trend[:-1]), Figures()) + figures
     trend = [*trend[:-1], (month, figures)] if trend else trend
     return Dashboard(

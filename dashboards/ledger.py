@@ -90,14 +90,6 @@ def may_download_item_ledger(user: AnyUser, item: Item) -> bool:
     )
 
 
-def may_download_community_ledger(user: AnyUser, community: Community) -> bool:
-    """Those who see everything, and the community's own staff."""
-    if access.sees_everything(user):
-        return True
-    own = access.community_q(user, access.FILE_REPORTS, "pk")
-    return Community.objects.filter(own, pk=community.pk).exists()
-
-
 # ---------------------------------------------------------------------------------------
 # Rows
 
@@ -198,13 +190,16 @@ def _ledger_rows(
         .order_by("item__number", "is_street_level", "community__order", "unit__order", "pk")
     )
     by_month = {
-        assignment.pk: {report.month: report for report in assignment.ledger_reports}
+        assignment.pk: {
+            report.month: report
+            for report in assignment.ledger_reports  # type: ignore[attr-defined]  # Prefetch to_attr
+        }
         for assignment in fetched
     }
     filed = {
         (assignment.pk, report.month)
         for assignment in fetched
-        for report in assignment.filed_reports
+        for report in assignment.filed_reports  # type: ignore[attr-defined]  # Prefetch to_attr
     }
     rows = []
     for month in months:

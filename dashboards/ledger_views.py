@@ -6,36 +6,26 @@ builds the rows the user may read (``dashboards.ledger``)."""
 
 from __future__ import annotations
 
-import datetime
-
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from communities.access import communities_visible_to
+from communities.access import communities_visible_to, ledger_downloadable_communities
 from core.files import xlsx_response
+from core.periods import query_month, query_year
+from tasks.filing import month_being_filed
 from tasks.models import Checklist, Item
 
 from . import ledger
 
 
-def _month_being_filed() -> tuple[int, int]:
-    last = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
-    return last.year, last.month
-
-
 def _year(request: HttpRequest, default: int) -> int:
     """``?year=`` (``default`` when absent) if a checklist in use has that year."""
-    text = request.GET.get("year", "")
-    if not text:
-        year = default
-    elif not (text.isascii() and text.isdigit()):
-        raise Http404(_("年度格式不对"))
-    else:
-        year = int(text)
+    year = query_year(request) or default
     if not Checklist.objects.exclude(status=Checklist.Status.DRAFT).filter(year=year).exists():
         raise Http404(_("没有%(year)s年度的目标任务清单") % {"year": year})
     return year
@@ -43,12 +33,7 @@ def _year(request: HttpRequest, default: int) -> int:
 
 def _month(request: HttpRequest, default: int) -> int:
     """``?month=`` (``default`` when absent), from 1 to 12."""
-    text = request.GET.get("month", "")
-    if not text:
-        return default
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 12:
-        raise Http404(_("月份应在 1 到 12 之间"))
-    return int(text)
+    return query_month(request) or default
 
 
 def _xlsx_response(rows: list[ledger.LedgerRow], filename: str) -> HttpResponse:
@@ -59,7 +44,7 @@ def _xlsx_response(rows: list[ledger.LedgerRow], filename: str) -> HttpResponse:
 def ledger_month(request: HttpRequest) -> HttpResponse:
     """``?year=&month=`` (by default the month being filed): every assignment the user
     may read."""
-    filing_year, filing_month = _month_being_filed()
+    filing_year, filing_month = month_being_filed(timezone.localdate())
     year = _year(request, filing_year)
     month = _month(request, filing_month)
     if not ledger.may_download_month_ledger(request.user):
@@ -92,7 +77,13 @@ def ledger_community(request: HttpRequest, pk: int) -> HttpResponse:
     """One community, every item assigned to it × months 1 to ``?month=`` (12 by
     default) of ``?year=`` (the newest checklist in use by default); for those who see
     everything and the community's own staff."""
-    community = communities_visible_to(request.user).filter(pk=pk).first()
+    downloadable = ledger_downloadable_communities(request.user).filter(pk=OuterRef("pk"))
+    community = (
+        communities_visible_to(request.user)
+        .annotate(may_download_ledger=Exists(downloadable))
+        .filter(pk=pk)
+        .first()
+    )
     if community is None:
         raise Http404(_("没有找到这个社区,或您无权查看。"))
     newest = (
@@ -105,7 +96,7 @@ def ledger_community(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("还没有启用的目标任务清单"))
     year = _year(request, newest)
     up_to_month = _month(request, 12)
-    if not ledger.may_download_community_ledger(request.user, community):
+    if not community.may_download_ledger:
         raise PermissionDenied(_("只有街道、领导和本社区的工作人员可以导出本社区的台账。"))
     rows = ledger.community_ledger(
         user=request.user, community=community, year=year, up_to_month=up_to_month

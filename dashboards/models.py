@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -194,7 +195,7 @@ class PartyMonth(models.Model):
 def party_assignments(user: AnyUser) -> models.QuerySet[Assignment]:
     """Assignments of the communities and units the user is staff of (a Membership): the
     people an urge goes to, and who acknowledge it."""
-    if not user.is_authenticated:
+    if not isinstance(user, User):
         return Assignment.objects.none()
     memberships = Membership.objects.filter(user=user)
     return Assignment.objects.filter(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -14,6 +14,7 @@ from communities import access
 from core.typing import AnyUser
 from notifications.models import Message
 from notifications.services import notify, party_staff
+from tasks.filing import deadline_passed
 from tasks.models import Assignment, ProgressReport
 
 from .models import UrgeNotice, party_assignments
@@ -49,7 +50,7 @@ def _urge_default_text(
 
 @transaction.atomic
 def urge_send(
-    *, assignment: Assignment, year: int, month: int, by: AbstractBaseUser, text: str = ""
+    *, assignment: Assignment, year: int, month: int, by: User, text: str = ""
 ) -> UrgeNotice:
     """Urge the party of ``assignment`` to file its report of ``year``-``month``, which is
     not handed in while its filing deadline has passed. Each of the party's staff gets a
@@ -81,7 +82,7 @@ def urge_send(
         raise ValidationError(f"{assignment.party} 的 {month}月进展{label},无需催办。")
     deadline = assignment.filing_deadline(year, month)
     today = timezone.localdate()
-    if today <= deadline:
+    if not deadline_passed(deadline, today):
         raise ValidationError(
             f"{month}月进展的填报截止日期为 {deadline:%Y-%m-%d},尚未逾期,不能催办。"
         )
@@ -117,7 +118,7 @@ def urge_send(
 
 
 @transaction.atomic
-def urge_acknowledge(*, urge: UrgeNotice, by: AbstractBaseUser) -> UrgeNotice:
+def urge_acknowledge(*, urge: UrgeNotice, by: User) -> UrgeNotice:
     """The party's staff confirm they received the urge. Acknowledging twice (a
     double-click, or two colleagues) keeps the first acknowledgement. The acknowledging
     person's message about it is marked read."""

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from notifications.models import OutboxMessage
 from notifications.services import outbox_add
+from tasks.filing import filed_on_time_q
 from tasks.models import (
     Assignment,
     Checklist,
@@ -110,7 +111,7 @@ def stored_aggregates() -> dict[str, Any]:
     return {
         "expected": Count(counted),
         "received": Count(counted, filter=received),
-        "on_time": Count(counted, filter=received & Q(first_submitted_on__lte=F("deadline"))),
+        "on_time": Count(counted, filter=received & filed_on_time_q()),
         "approved": Count(counted, filter=Q(state=state.APPROVED)),
         "returned": Count(counted, filter=Q(state=state.RETURNED)),
         "complete": Count(counted, filter=Q(is_complete=True)),
@@ -224,9 +225,9 @@ def summaries_rebuild(*, checklist: Checklist, item_id: int | None = None) -> in
     cells.delete()
     written = 0
     for assignments in _assignment_chunks(checklist, item_id=item_id):
-        cells = list(_cells_for(assignments, checklist))
-        AssignmentMonth.objects.bulk_create(cells, batch_size=5000)
-        written += len(cells)
+        built = list(_cells_for(assignments, checklist))
+        AssignmentMonth.objects.bulk_create(built, batch_size=5000)
+        written += len(built)
     PartyMonth.objects.filter(year=checklist.year).delete()
     PartyMonth.objects.bulk_create(_party_months_compute(checklist), batch_size=5000)
     return written
@@ -295,15 +296,15 @@ def summaries_differences(*, checklist: Checklist) -> list[Difference]:
         for p in PartyMonth.objects.filter(year=checklist.year)
     }
     for party in _party_months_compute(checklist):
-        key = (party.community_id, party.unit_id, party.year, party.month)
-        row = stored_parties.pop(key, None)
-        if row is None:
-            differences.append(Difference(key, "row", None, "present"))
+        party_key = (party.community_id, party.unit_id, party.year, party.month)
+        party_row = stored_parties.pop(party_key, None)
+        if party_row is None:
+            differences.append(Difference(party_key, "row", None, "present"))
             continue
         differences += [
-            Difference(key, column, getattr(row, column), getattr(party, column))
+            Difference(party_key, column, getattr(party_row, column), getattr(party, column))
             for column in PARTY_COLUMNS
-            if getattr(row, column) != getattr(party, column)
+            if getattr(party_row, column) != getattr(party, column)
         ]
     differences += [Difference(key, "row", "present", None) for key in stored_parties]
     return differences

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, OuterRef, Q, Subquery, When
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,9 +22,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core.http import local_url
+from core.http import local_url, logged_in_user
+from core.periods import query_month, query_page, query_pk, query_year
 from reminders.due import party_subject
 from reminders.models import Reminder
+from tasks.filing import is_filed_late, is_overdue
 from tasks.models import Checklist, Item, ItemLeadUnit, ProgressReport
 from tasks.views import checklist_for, checklists_asked
 
@@ -42,7 +44,8 @@ from .dashboard import (
 from .models import AssignmentMonth, PartyMonth, UrgeNotice, party_assignments
 
 MATRIX_PAGE_SIZE = 30  # parties (rows) per page of the matrix
-# What a matrix cell needs of its AssignmentMonth row (``cell_look``, ``Reach.may_open``).
+# What a matrix cell needs of its AssignmentMonth row (``cell_look``); the matrix adds
+# ``opens``, whether the report opens for the viewer.
 CELL_COLUMNS = (
     "assignment_id",
     "year",
@@ -68,15 +71,15 @@ def _viewer_reach(request: HttpRequest) -> Reach:
 
 def _month_of(request: HttpRequest, checklist: Checklist) -> int:
     months = report_months(checklist)
-    value = request.GET.get("month")
-    if not value:
+    month = query_month(request)
+    if month is None:
         return default_month(checklist, timezone.localdate())
-    if not value.isdigit() or int(value) not in months:
+    if month not in months:
         raise Http404(
             _("%(year)s年度清单只统计 %(first)s–12 月")
             % {"year": checklist.year, "first": months[0] if months else 12}
         )
-    return int(value)
+    return month
 
 
 def _dashboard(request: HttpRequest) -> tuple[Dashboard, Reach]:
@@ -178,8 +181,8 @@ def cell_look(
     or a row with its ``CELL_COLUMNS``)."""
     labels = labels or cell_labels()
     state = AssignmentMonth.State
-    late_filed = cell.first_submitted_on is not None and cell.first_submitted_on > cell.deadline
-    overdue = cell.first_submitted_on is None and cell.deadline < today
+    late_filed = is_filed_late(submitted_on=cell.first_submitted_on, deadline=cell.deadline)
+    overdue = is_overdue(submitted_on=cell.first_submitted_on, deadline=cell.deadline, today=today)
     if cell.is_complete:
         css = "complete"
     elif cell.state in (state.APPROVED, state.SUBMITTED, state.RETURNED):
@@ -218,7 +221,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
     else:
         parties = parties.filter(community__isnull=False).select_related("community")
         parties = parties.order_by("community__order", "community__name")
-    page = Paginator(parties, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = query_page(request, Paginator(parties, MATRIX_PAGE_SIZE))
     items = list(Item.objects.filter(checklist=checklist).order_by("number"))
     party_ids = [p.unit_id if showing_units else p.community_id for p in page]
     cells = AssignmentMonth.objects.filter(year=checklist.year, month=month)
@@ -232,15 +235,20 @@ def matrix(request: HttpRequest) -> HttpResponse:
         # CASE keeps the subquery from running for the filed cells (most of them).
         return Case(When(unfiled, then=Subquery(urges.values(column)[:1])), default=None)
 
+    # Whether the viewer may open the cell's report: asked of the one rule, as a subquery.
+    opens = Exists(ProgressReport.objects.visible_to(request.user).filter(pk=OuterRef("report_id")))
     # Named tuples of the columns a cell shows, not model instances: 1,200 a page.
-    cells = list(
+    cell_rows = list(
         cells.annotate(
+            opens=opens,
             urge_id=latest("pk"),
             urge_sent_at=latest("sent_at"),
             urge_acknowledged_at=latest("acknowledged_at"),
         )
         .order_by("pk")
-        .values_list(*CELL_COLUMNS, "urge_id", "urge_sent_at", "urge_acknowledged_at", named=True)
+        .values_list(
+            *CELL_COLUMNS, "opens", "urge_id", "urge_sent_at", "urge_acknowledged_at", named=True
+        )
     )
     # A page is 30 × 40 cells: they are written here in one pass rather than through
     # the template language, which took most of the page's time.
@@ -249,9 +257,9 @@ def matrix(request: HttpRequest) -> HttpResponse:
     back = urlencode({"next": request.get_full_path()})
     labels = cell_labels()
     grid: dict[tuple[int, int], list[str]] = {}
-    for cell in cells:
+    for cell in cell_rows:
         shown = MatrixCell(cell, *cell_look(cell, today, labels))
-        if reach.may_open(cell):
+        if cell.opens:
             shown.url = f"{report_url}{cell.report_id}/"
         if "overdue" in shown.css:
             shown.urge = latest_urge(cell)
@@ -299,12 +307,10 @@ def urge(request: HttpRequest) -> HttpResponse:
     the reminders already sent and earlier urges — and the form that sends it. A refused
     urge (the report came in meanwhile) is said on the page."""
     reach = _viewer_reach(request)
-    try:
-        assignment_id = int(request.GET.get("assignment", ""))
-        year = int(request.GET.get("year", ""))
-        month = int(request.GET.get("month", ""))
-    except ValueError:
-        raise Http404(_("缺少要催办的任务或月份")) from None
+    assignment_id = query_pk(request, "assignment")
+    year, month = query_year(request), query_month(request)
+    if assignment_id is None or year is None or month is None:
+        raise Http404(_("缺少要催办的任务或月份"))
     cell = get_object_or_404(
         AssignmentMonth.objects.select_related("item", "community", "unit", "assignment"),
         assignment_id=assignment_id,
@@ -320,7 +326,11 @@ def urge(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             services.urge_send(
-                assignment=cell.assignment, year=year, month=month, by=request.user, text=text
+                assignment=cell.assignment,
+                year=year,
+                month=month,
+                by=logged_in_user(request),
+                text=text,
             )
         except ValidationError as error:
             errors = error.messages
@@ -358,7 +368,9 @@ def urge(request: HttpRequest) -> HttpResponse:
             "cell": cell,
             "party": cell.community or cell.unit,
             "label": label,
-            "is_late": cell.first_submitted_on is None and cell.deadline < today,
+            "is_late": is_overdue(
+                submitted_on=cell.first_submitted_on, deadline=cell.deadline, today=today
+            ),
             "days_late": (today - cell.deadline).days,
             "reminders": reminders,
             "earlier": earlier,
@@ -420,6 +432,6 @@ def urge_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def urge_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     urge = _urge_for_user(request, pk)
-    urge = services.urge_acknowledge(urge=urge, by=request.user)
+    urge = services.urge_acknowledge(urge=urge, by=logged_in_user(request))
     messages.success(request, _("已确认收到催办,请尽快填报。"))
     return HttpResponseRedirect(urge.get_absolute_url())

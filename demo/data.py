@@ -131,7 +131,7 @@ def _demo_reports(*, checklist: Checklist, rng: random.Random) -> None:
         .select_related("item")
         .prefetch_related("item__targets")
     )
-    values = []
+    values: list[TargetValue] = []
     for assignment in assignments:
         for month in DEMO_MONTHS:
             if month == DEMO_MONTHS[-1] and rng.random() < 0.25:
@@ -155,7 +155,9 @@ def _demo_reports(*, checklist: Checklist, rng: random.Random) -> None:
                 submitted_at=submitted_at,
                 first_submitted_at=submitted_at,
                 submitted_by=(filer if assignment.community_id else reviewer) if filed else None,
-                reviewed_at=submitted_at + datetime.timedelta(days=1) if reviewed else None,
+                reviewed_at=(
+                    submitted_at + datetime.timedelta(days=1) if reviewed and submitted_at else None
+                ),
                 reviewed_by=reviewer if reviewed else None,
                 review_comment="请补充佐证材料。"
                 if state == ProgressReport.WorkflowState.RETURNED

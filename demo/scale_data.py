@@ -34,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import AbstractUser, Group, User
 from django.db import connection, models, transaction
 from django.db.models import Q
 
@@ -210,7 +210,11 @@ def _insert_rows(
     from psycopg import sql
 
     meta = model._meta
-    given = [meta.get_field(column) for column in columns]
+    given: list[models.Field[Any, Any]] = []
+    for column in columns:
+        field = meta.get_field(column)
+        assert isinstance(field, models.Field)  # noqa: S101 (columns name concrete fields)
+        given.append(field)
     defaults = [f for f in meta.concrete_fields if f not in given and not f.primary_key]
     default_values = tuple(f.get_default() for f in defaults)
     fields = [meta.pk, *given, *defaults]
@@ -387,7 +391,7 @@ def _people_create(*, password: str, seed: int, world: _World) -> int:
     user_model = get_user_model()
     password_hash = make_password(password)
     groups = {group.name: group for group in Group.objects.filter(name__in=list(Role))}
-    users: list[tuple[AbstractUser, Role, Community | None, Unit | None]] = []
+    users: list[tuple[User, Role, Community | None, Unit | None]] = []
 
     def person(username: str, role: Role, rng: random.Random, **place: Any) -> None:
         user = user_model(
@@ -403,10 +407,10 @@ def _people_create(*, password: str, seed: int, world: _World) -> int:
         for seat in range(1, STAFF_PER_COMMUNITY + 1):
             number = community.code.removeprefix(CODE_PREFIX)
             person(f"c{number}-{seat}", Role.COMMUNITY_STAFF, rng, community=community)
-    for number, unit in enumerate(Unit.objects.order_by("order", "pk"), start=1):
+    for index, unit in enumerate(Unit.objects.order_by("order", "pk"), start=1):
         rng = _rng(seed, "unit", unit.name, "staff")
         for seat in range(1, STAFF_PER_UNIT + 1):
-            person(f"u{number:02d}-{seat}", Role.LEAD_UNIT_STAFF, rng, unit=unit)
+            person(f"u{index:02d}-{seat}", Role.LEAD_UNIT_STAFF, rng, unit=unit)
     rng = _rng(seed, "street")
     person("admin", Role.STREET_ADMIN, rng)
     person("leader", Role.LEADERSHIP, rng)
@@ -423,11 +427,11 @@ def _people_create(*, password: str, seed: int, world: _World) -> int:
         ],
         batch_size=BATCH_SIZE,
     )
-    for user, _role, community, unit in users:
-        if community is not None:
-            world.community_staff.setdefault(community.pk, []).append(user.pk)
-        if unit is not None:
-            world.unit_staff.setdefault(unit.pk, []).append(user.pk)
+    for user, _role, staff_community, staff_unit in users:
+        if staff_community is not None:
+            world.community_staff.setdefault(staff_community.pk, []).append(user.pk)
+        if staff_unit is not None:
+            world.unit_staff.setdefault(staff_unit.pk, []).append(user.pk)
     return len(users)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from communities import access
@@ -36,7 +37,7 @@ from .duties import Party, duty_parties, recurring_duties
 
 def manages_all_meetings(user: AnyUser) -> bool:
     """The street admin: records and changes every meeting."""
-    return user.is_authenticated and user.has_perm("meetings.change_meeting")
+    return isinstance(user, User) and user.has_perm("meetings.change_meeting")
 
 
 def led_items(user: AnyUser) -> QuerySet[Item]:

@@ -17,6 +17,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import YearListFilter
+from core.http import logged_in_user
 from tasks.admin import ReadOnlyAdminMixin
 
 from .models import Meeting, MeetingAttachment
@@ -39,7 +41,8 @@ class MeetingAdminForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not self.errors:
             meeting_validate(details=_details(self.instance, cleaned), state=self.instance.state)
         return cleaned
@@ -72,18 +75,8 @@ class MeetingAttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
         return False  # the stored file would stay behind: remove files on the meeting's page
 
 
-class YearFilter(admin.SimpleListFilter):
-    title = _("年度")
-    parameter_name = "year"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        years = Meeting.objects.dates("starts_at", "year", order="DESC")
-        return [(str(day.year), f"{day.year}") for day in years]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() and self.value().isdigit():  # type: ignore[union-attr]
-            return queryset.filter(starts_at__year=int(self.value()))  # type: ignore[arg-type]
-        return queryset
+class YearFilter(YearListFilter):
+    date_field = "starts_at"
 
 
 @admin.register(Meeting)
@@ -138,7 +131,7 @@ class MeetingAdmin(admin.ModelAdmin):
             meeting=form.instance,
             details=_details(form.instance, form.cleaned_data),
             state=form.instance.state,
-            by=request.user,
+            by=logged_in_user(request),
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -161,7 +154,7 @@ class MeetingAdmin(admin.ModelAdmin):
         cancelled = 0
         for meeting in queryset:
             try:
-                meeting_cancel(meeting=meeting, by=request.user)
+                meeting_cancel(meeting=meeting, by=logged_in_user(request))
             except ValidationError:
                 continue  # already cancelled
             cancelled += 1

@@ -256,7 +256,8 @@ def month_compliance(
         for party in party_list:
             if party is not None:
                 communities.setdefault(party.pk, party)
-    ordered: list[Community | None] = sorted(communities.values(), key=lambda c: (c.order, c.name))
+    in_order = sorted(communities.values(), key=lambda c: (c.order, c.name))
+    ordered: list[Community | None] = [*in_order]
     if any(STREET in party_list for party_list in parties.values()):
         ordered.append(STREET)
     rows = [

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Membership
+from core.periods import FIRST_YEAR, LAST_YEAR, parse_int
 from tasks.evidence import uploads_validate
 from tasks.forms import MultipleFileField
 from tasks.models import Item, Target
@@ -27,7 +28,7 @@ from .models import Meeting
 from .services import MeetingDetails
 
 STREET_CHOICE = ""
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
+MONTH_PATTERN = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
 
 
 def duty_label(duty: Target) -> str:
@@ -46,9 +47,15 @@ class MonthField(forms.CharField):
         if not text:
             return None
         match = MONTH_PATTERN.match(text)
-        if match is None or not 1 <= int(match.group(2)) <= 12:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return int(match.group(1)), int(match.group(2))
+        try:
+            if match is None:
+                raise ValueError(text)
+            year = parse_int(match.group(1), minimum=FIRST_YEAR, maximum=LAST_YEAR)
+            month = parse_int(match.group(2), minimum=1, maximum=12)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        assert year is not None and month is not None  # noqa: S101 (the pattern matched)
+        return year, month
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, tuple):
@@ -86,10 +93,8 @@ class MeetingFilterForm(forms.Form):
     def chosen_month(self, today: datetime.date) -> tuple[int, int]:
         """The month asked for, or this month (also when the other filters are wrong)."""
         self.is_valid()
-        chosen = self.cleaned_data.get("month")
-        if chosen and 2000 <= chosen[0] <= 2100:
-            return chosen
-        return today.year, today.month
+        chosen: tuple[int, int] | None = self.cleaned_data.get("month")
+        return chosen or (today.year, today.month)
 
 
 class AttendeeChoices:
@@ -253,10 +258,14 @@ class MeetingForm(forms.Form):
         return uploads_validate(self.cleaned_data.get("attachments") or [])
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         duty = self.duties.get(cleaned.get("duty") or 0)
         community_pk = cleaned.get("community") or STREET_CHOICE
-        community = self.communities.get(int(community_pk)) if community_pk.isdigit() else None
+        # A valid choice: the street ("") or a community's primary key.
+        community = (
+            self.communities.get(int(community_pk)) if community_pk != STREET_CHOICE else None
+        )
         cleaned["target"], cleaned["community_object"] = duty, community
         if duty is not None and "community" not in self.errors:
             if duty.level == Target.Level.STREET and community is not None:

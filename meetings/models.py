@@ -172,7 +172,7 @@ class Meeting(models.Model):
     @property
     def party_label(self) -> str:
         """Whose duty it was: the community's name, or 街道 for a street-level meeting."""
-        return self.community.name if self.community_id else str(_("街道"))
+        return self.community.name if self.community is not None else str(_("街道"))
 
     @property
     def is_cancelled(self) -> bool:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -41,7 +41,7 @@ class MeetingDetails:
     starts_at: datetime.datetime
     place: str = ""
     topics: str = ""
-    attendees: Sequence[AbstractBaseUser] = ()
+    attendees: Sequence[User] = ()
     other_attendees: str = ""
     minutes: str = ""
     items: Sequence[Item] = field(default_factory=tuple)
@@ -91,9 +91,7 @@ def _write(meeting: Meeting, details: MeetingDetails) -> None:
     meeting.minutes = details.minutes
 
 
-def _attach_all(
-    meeting: Meeting, attachments: Sequence[UploadedFile], by: AbstractBaseUser
-) -> None:
+def _attach_all(meeting: Meeting, attachments: Sequence[UploadedFile], by: User) -> None:
     """Attach every file, or none: all are judged before any is stored, and the files
     stored before a failure are deleted again (a rollback takes back the rows only)."""
     for upload in attachments:
@@ -112,7 +110,7 @@ def _create(
     *,
     details: MeetingDetails,
     state: str,
-    by: AbstractBaseUser,
+    by: User,
     attachments: Sequence[UploadedFile],
 ) -> Meeting:
     meeting_validate(details=details, state=state)
@@ -129,7 +127,7 @@ def _create(
 def meeting_schedule(
     *,
     details: MeetingDetails,
-    by: AbstractBaseUser,
+    by: User,
     attachments: Sequence[UploadedFile] = (),
 ) -> Meeting:
     """Put a coming meeting on record (已安排): its attendees are reminded before it."""
@@ -140,7 +138,7 @@ def meeting_schedule(
 def meeting_record(
     *,
     details: MeetingDetails,
-    by: AbstractBaseUser,
+    by: User,
     attachments: Sequence[UploadedFile] = (),
 ) -> Meeting:
     """Record a meeting that was held (已召开): it counts towards its duty."""
@@ -153,7 +151,7 @@ def meeting_update(
     meeting: Meeting,
     details: MeetingDetails,
     state: str,
-    by: AbstractBaseUser,
+    by: User,
     attachments: Sequence[UploadedFile] = (),
 ) -> Meeting:
     """Change a scheduled or held meeting: its details, and whether it was held (a
@@ -174,7 +172,7 @@ def meeting_update(
 
 
 @transaction.atomic
-def meeting_cancel(*, meeting: Meeting, by: AbstractBaseUser) -> Meeting:
+def meeting_cancel(*, meeting: Meeting, by: User) -> Meeting:
     """Cancel a meeting (once): it no longer counts and nobody is reminded of it. The
     record is kept."""
     changed = Meeting.objects.filter(
@@ -188,7 +186,7 @@ def meeting_cancel(*, meeting: Meeting, by: AbstractBaseUser) -> Meeting:
 
 @transaction.atomic
 def meeting_attachment_add(
-    *, meeting: Meeting, upload: UploadedFile, by: AbstractBaseUser
+    *, meeting: Meeting, upload: UploadedFile, by: User
 ) -> MeetingAttachment:
     """Keep a file with a meeting (sign-in sheet, photos, signed minutes). The type is
     read from the bytes; the file is stored privately under a random name."""
@@ -208,7 +206,7 @@ def meeting_attachment_add(
 
 
 @transaction.atomic
-def meeting_attachment_remove(*, attachment: MeetingAttachment, by: AbstractBaseUser) -> None:
+def meeting_attachment_remove(*, attachment: MeetingAttachment, by: User) -> None:
     """Take a file off a meeting; the stored file goes once the transaction commits."""
     if attachment.meeting.is_cancelled:
         raise ValidationError("这次会议已经取消,不能再删除附件。")

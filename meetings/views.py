@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,6 +23,8 @@ from django.views.decorators.http import require_POST, require_safe
 from communities import access as community_access
 from communities.models import Community
 from core.files import private_file_response
+from core.http import logged_in_user
+from core.periods import query_page, query_pk, query_year
 from tasks.models import Checklist, Item
 
 from . import access, compliance, services
@@ -92,7 +94,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         meetings = meetings.street_level()
     elif chosen:
         meetings = meetings.filter(community_id=int(chosen))
-    page = Paginator(meetings, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = query_page(request, Paginator(meetings, LIST_PAGE_SIZE))
     page.object_list = list(page.object_list)  # fetched here, not while drawing the page
     own = [] if office else communities
     return render(
@@ -161,14 +163,22 @@ def _save(request: HttpRequest, form: MeetingForm, meeting: Meeting | None) -> M
     attachments = form.cleaned_data["attachments"]
     if meeting is not None:
         saved = services.meeting_update(
-            meeting=meeting, details=details, state=state, by=request.user, attachments=attachments
+            meeting=meeting,
+            details=details,
+            state=state,
+            by=logged_in_user(request),
+            attachments=attachments,
         )
         messages.success(request, _("已保存会议记录。"))
     elif state == Meeting.State.HELD:
-        saved = services.meeting_record(details=details, by=request.user, attachments=attachments)
+        saved = services.meeting_record(
+            details=details, by=logged_in_user(request), attachments=attachments
+        )
         messages.success(request, _("已记录会议,计入本月例行工作。"))
     else:
-        saved = services.meeting_schedule(details=details, by=request.user, attachments=attachments)
+        saved = services.meeting_schedule(
+            details=details, by=logged_in_user(request), attachments=attachments
+        )
         messages.success(request, _("已安排会议,会前将提醒参会人员。"))
     return saved
 
@@ -185,10 +195,9 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     """Schedule or record a meeting; ``?duty=&community=`` preselect (the compliance
     tables link here)."""
     initial = {}
-    if request.GET.get("duty", "").isdigit():
-        initial["duty"] = request.GET["duty"]
-    if request.GET.get("community", "").isdigit():
-        initial["community"] = request.GET["community"]
+    for name in ("duty", "community"):
+        if (pk := query_pk(request, name)) is not None:
+            initial[name] = str(pk)
     return _form_page(request, meeting=None, initial=initial)
 
 
@@ -218,7 +227,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting_for_user(request, pk)
     _require_editable(request, meeting)
     try:
-        services.meeting_cancel(meeting=meeting, by=request.user)
+        services.meeting_cancel(meeting=meeting, by=logged_in_user(request))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -260,7 +269,7 @@ def meeting_attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = attachment.meeting
     _require_editable(request, meeting)
     try:
-        services.meeting_attachment_remove(attachment=attachment, by=request.user)
+        services.meeting_attachment_remove(attachment=attachment, by=logged_in_user(request))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -275,11 +284,16 @@ RECENT_MEETINGS = 10
 
 
 def _community_for_user(request: HttpRequest, pk: int) -> Community:
-    """The community with its compound count if the user may see it (its own staff, unit
-    staff, the street admin, leadership); 404 otherwise."""
+    """The community with its compound count and whether the user may download its ledger,
+    if the user may see it (its own staff, unit staff, the street admin, leadership); 404
+    otherwise."""
+    downloadable = community_access.ledger_downloadable_communities(request.user)
     community = (
         community_access.communities_visible_to(request.user)
-        .annotate(compound_count=Count("compounds"))
+        .annotate(
+            compound_count=Count("compounds"),
+            may_download_ledger=Exists(downloadable.filter(pk=OuterRef("pk"))),
+        )
         .filter(pk=pk)
         .first()
     )
@@ -291,11 +305,9 @@ def _community_for_user(request: HttpRequest, pk: int) -> Community:
 def _checklist_for(request: HttpRequest) -> Checklist | None:
     """``?year=``, or the newest checklist in use."""
     checklists = Checklist.objects.exclude(status=Checklist.Status.DRAFT)
-    year = request.GET.get("year", "")
-    if year:
-        if not year.isdigit():
-            raise Http404(_("年度格式不对"))
-        return checklists.filter(year=int(year)).first()
+    year = query_year(request)
+    if year is not None:
+        return checklists.filter(year=year).first()
     return checklists.order_by("-year").first()
 
 

@@ -23,6 +23,8 @@ def email_connection() -> Any:
 
 def email_send(message: Message, *, connection: Any = None) -> None:
     """Email the message to its recipient. Raises if the server refuses it."""
+    # A message without a group robot has a recipient (message_has_exactly_one_recipient).
+    assert message.recipient is not None  # noqa: S101 (narrowing)
     body = message.body
     if message.url:
         body += f"\n\n{settings.SITE_URL}{message.url}"
@@ -46,6 +48,7 @@ def webhook_payload(message: Message) -> dict[str, Any]:
     """The robot's markdown message: the title in bold, the lines, the link."""
     link = f"\n\n[打开宜居家园]({settings.SITE_URL}{message.url})" if message.url else ""
     text = _truncate(f"**{message.title}**\n\n{message.body}{link}")
+    assert message.webhook is not None  # noqa: S101 (only robot messages come here)
     if message.webhook.kind == WebhookEndpoint.Kind.DINGTALK:
         return {"msgtype": "markdown", "markdown": {"title": message.title, "text": text}}
     return {"msgtype": "markdown", "markdown": {"content": text}}
@@ -54,6 +57,7 @@ def webhook_payload(message: Message) -> dict[str, Any]:
 def webhook_send(message: Message) -> None:
     """POST the message to the group robot. Raises on a refusal: both robots answer 200
     with ``errcode`` 0 when they accept a message."""
+    assert message.webhook is not None  # noqa: S101 (only robot messages come here)
     request = urllib.request.Request(  # noqa: S310 — the URL is validated as http(s)
         message.webhook.url,
         data=json.dumps(webhook_payload(message), ensure_ascii=False).encode(),

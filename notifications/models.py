@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
@@ -69,7 +70,7 @@ class WebhookEndpoint(models.Model):
 
 
 class MessageQuerySet(models.QuerySet["Message"]):
-    def for_user(self, user: settings.AUTH_USER_MODEL) -> MessageQuerySet:
+    def for_user(self, user: User) -> MessageQuerySet:
         return self.filter(recipient=user)
 
     def unread(self) -> MessageQuerySet:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -89,13 +89,13 @@ def messages_deliver(*, now: datetime.datetime | None = None) -> int:
     return sent
 
 
-def message_mark_read(*, message: Message, user: AbstractBaseUser) -> None:
+def message_mark_read(*, message: Message, user: User) -> None:
     Message.objects.filter(pk=message.pk, recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
 
 
-def messages_mark_all_read(*, user: AbstractBaseUser) -> int:
+def messages_mark_all_read(*, user: User) -> int:
     return Message.objects.for_user(user).unread().update(read_at=timezone.now())
 
 
@@ -136,7 +136,7 @@ def party_staff(
     community: Community | None = None,
     unit: Unit | None = None,
     unit_ids: Iterable[int] = (),
-) -> list[AbstractBaseUser]:
+) -> list[User]:
     """The active staff of a community or of units (their Memberships)."""
     parties = Q(pk__in=[])
     if community is not None:
@@ -151,7 +151,7 @@ def party_staff(
 
 def notify(
     *,
-    users: Iterable[AbstractBaseUser],
+    users: Iterable[User],
     kind: str,
     title: str,
     body: str,

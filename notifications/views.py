@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.http import local_url
+from core.http import local_url, logged_in_user
+from core.periods import query_page
 
 from . import services
 from .models import Message
@@ -16,10 +17,10 @@ INBOX_PAGE_SIZE = 30
 
 def inbox(request: HttpRequest) -> HttpResponse:
     """消息: the user's messages, newest first, unread ones marked."""
-    messages = Message.objects.for_user(request.user).order_by("-created_at", "-pk")
+    messages = Message.objects.for_user(logged_in_user(request)).order_by("-created_at", "-pk")
     if request.GET.get("unread"):
         messages = messages.unread()
-    page = Paginator(messages, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = query_page(request, Paginator(messages, INBOX_PAGE_SIZE))
     return render(
         request,
         "notifications/inbox.html",
@@ -30,8 +31,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def message_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one message read; with ``open`` go on to the page it links to."""
-    message = get_object_or_404(Message.objects.for_user(request.user), pk=pk)
-    services.message_mark_read(message=message, user=request.user)
+    user = logged_in_user(request)
+    message = get_object_or_404(Message.objects.for_user(user), pk=pk)
+    services.message_mark_read(message=message, user=user)
     if request.POST.get("open") and message.url:
         if local_url(request, message.url):
             return HttpResponseRedirect(message.url)
@@ -40,7 +42,7 @@ def message_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def messages_read_all(request: HttpRequest) -> HttpResponse:
-    services.messages_mark_all_read(user=request.user)
+    services.messages_mark_all_read(user=logged_in_user(request))
     return HttpResponseRedirect(reverse("inbox"))
 
 

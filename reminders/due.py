@@ -28,6 +28,7 @@ from communities.models import Community, Membership, Unit
 from communities.roles import Role
 from meetings.models import Meeting
 from notifications.models import WebhookEndpoint
+from tasks.filing import deadline_with_extensions
 from tasks.models import (
     Assignment,
     Checklist,
@@ -37,7 +38,6 @@ from tasks.models import (
     ProgressReport,
     Target,
 )
-from tasks.workdays import next_working_day
 
 from .models import Reminder, ReminderSettings
 
@@ -214,20 +214,18 @@ def _filing_month(
     # (party, deadline) -> item numbers; the late ones by item for the escalation.
     by_party: dict[tuple[int | None, int | None, datetime.date], list[int]] = defaultdict(list)
     item_of_number: dict[int, int] = {}
-    for pk, item_id, number, community_id, unit_id in unsubmitted:
-        deadline = base
-        if pk in extended:
-            deadline = max(base, next_working_day(extended[pk]))
-        by_party[(community_id, unit_id, deadline)].append(number)
+    for pk, item_id, number, party_community_id, party_unit_id in unsubmitted:
+        deadline = deadline_with_extensions(base, [extended[pk]] if pk in extended else [])
+        by_party[(party_community_id, party_unit_id, deadline)].append(number)
         item_of_number[number] = item_id
     if not by_party:
         return
 
     leads_by_item: dict[int, list[int]] = defaultdict(list)
-    for item_id, unit_id in ItemLeadUnit.objects.filter(item__checklist=checklist).values_list(
+    for item_id, lead_id in ItemLeadUnit.objects.filter(item__checklist=checklist).values_list(
         "item_id", "unit_id"
     ):
-        leads_by_item[item_id].append(unit_id)
+        leads_by_item[item_id].append(lead_id)
 
     workspace = f"{reverse('workspace')}?year={year}&month={month}"
     for (community_id, unit_id, deadline), numbers in by_party.items():
@@ -303,7 +301,7 @@ def meeting_reminders(
     )
     for meeting in upcoming:
         starts = timezone.localtime(meeting.starts_at)
-        where = meeting.community.name if meeting.community_id else "街道"
+        where = meeting.community.name if meeting.community is not None else "街道"
         text = (
             f"{day_label(starts.date())} {starts:%H:%M} {where}{meeting.target.title}"
             + (f",地点:{meeting.place}" if meeting.place else "")

@@ -90,7 +90,7 @@ def _compose_chunk(keys: list[str], now: datetime.datetime) -> int:
     messages = []
     for group in grouped.values():
         first = group[0]
-        email = first.recipient.email if first.recipient_id else ""
+        email = first.recipient.email if first.recipient is not None else ""
         has_channel = bool(email) or first.webhook_id is not None
         messages.append(
             Message(

@@ -1,10 +1,11 @@
 """Admin of the checklist: items with their lead units, targets and assignments, and the
 monthly reports with their values, evidence and workflow records.
 
-Items and reports are also imported and exported as spreadsheets (xlsx/csv). A report's
-workflow (submit, approve, return) is not edited here: its states and the people and times
-of each step are read-only, and the records of the steps (流程记录) and the evidence files
-(佐证材料) can be looked at but not added or changed.
+Items and reports are also imported and exported as spreadsheets (xlsx/csv). A report is
+not edited here: its status, narrative, figures, workflow state and the records of its
+steps (流程记录) and evidence files (佐证材料) are shown, never added, changed or deleted by
+hand. Reports are written by ``tasks.services`` alone, through the portal's pages (the
+report page, linked from here, holds the workflow's buttons) or the spreadsheet import.
 
 The holidays and 调休 working days of a year China's official calendar does not cover yet
 (节假日安排) are entered here; their list and the checklist's page say which years that is.
@@ -25,6 +26,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import YearListFilter
+from core.http import logged_in_user
 from core.spreadsheets import SpreadsheetAdminMixin
 
 from . import workdays
@@ -221,7 +224,7 @@ class ChecklistAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
     def archive(self, request: HttpRequest, queryset: QuerySet[Checklist]) -> None:
         for checklist in queryset:
             try:
-                checklist_archive(checklist=checklist, by=request.user)
+                checklist_archive(checklist=checklist, by=logged_in_user(request))
             except (ValidationError, PermissionDenied) as error:
                 reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
                 self.message_user(request, " ".join(reasons), messages.ERROR)
@@ -242,7 +245,7 @@ class ChecklistAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
         [source] = queryset
         try:
             checklist = checklist_roll_over(
-                source=source, year=source.year + 1, by=request.user, archive=archive
+                source=source, year=source.year + 1, by=logged_in_user(request), archive=archive
             )
         except (ValidationError, PermissionDenied) as error:
             reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
@@ -427,17 +430,14 @@ class AssignmentAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
             assignments_changed.send(sender=Assignment, checklist_id=checklist_id)
 
 
-class TargetValueInline(ArchivedYearInlineMixin, admin.TabularInline):
-    """The figures of the report; which target a value belongs to is fixed."""
+class TargetValueInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The figures of the report, shown; they change on the portal's filing page only."""
 
-    checklist_path = "assignment__item__checklist"
     model = TargetValue
     extra = 0
     fields = ("target", "numerator", "denominator", "quantity", "achieved_on", "is_done")
-    readonly_fields = ("target",)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    readonly_fields = fields
+    can_delete = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TargetValue]:
         return super().get_queryset(request).select_related("target__item")
@@ -465,12 +465,22 @@ class ReportTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("by")
 
 
+class ReportContentReadOnlyMixin(ReadOnlyAdminMixin):
+    """A report's content (status, narrative, figures, workflow) is written by the services
+    in ``tasks.services`` only, which the portal's pages and the spreadsheet import call:
+    here it is shown, never added, changed or deleted by hand, so that the admin cannot
+    save what the services would refuse."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(ProgressReport)
-class ProgressReportAdmin(
-    ArchivedYearReadOnlyMixin, ProgressSignalMixin, SpreadsheetAdminMixin, admin.ModelAdmin
-):
-    checklist_path = "assignment__item__checklist"
+class ProgressReportAdmin(ReportContentReadOnlyMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
     resource_classes = [ProgressReportResource]
+    # The import button shows although reports are not added here: each imported row is
+    # saved through ``progress_report_save``.
+    import_export_change_list_template = "admin/tasks/progressreport/change_list.html"
     list_display = (
         "period_label",
         "item_number",
@@ -492,17 +502,21 @@ class ProgressReportAdmin(
         "assignment__community__name",
         "assignment__unit__name",
     )
-    autocomplete_fields = ("assignment",)
-    readonly_fields = (
+    fields = (
+        "portal_page",
+        "assignment",
+        ("year", "month"),
+        "status",
+        "narrative",
         "workflow_state",
-        "submitted_at",
-        "submitted_by",
-        "reviewed_at",
-        "reviewed_by",
+        ("submitted_at", "submitted_by"),
+        ("reviewed_at", "reviewed_by"),
         "review_comment",
         "version",
-        "created_at",
-        "updated_at",
+        ("created_at", "updated_at"),
+    )
+    readonly_fields = tuple(
+        name for entry in fields for name in (entry if isinstance(entry, tuple) else (entry,))
     )
     inlines = [TargetValueInline, EvidenceInline, ReportTransitionInline]
 
@@ -518,25 +532,25 @@ class ProgressReportAdmin(
     def party(self, report: ProgressReport) -> str:
         return str(report.assignment.party)
 
-    def progress_key(self, obj: ProgressReport) -> tuple[int, int, int]:
-        return (obj.assignment_id, obj.year, obj.month)
+    @admin.display(description=_("门户中的月报页"))
+    def portal_page(self, report: ProgressReport) -> str:
+        return format_html(
+            '<a href="{url}">{text}</a>',
+            url=reverse("report_detail", args=[report.pk]),
+            text=gettext("打开月报页:提交、审核、退回和重新打开都在那里办理"),
+        )
 
 
 @admin.register(TargetValue)
-class TargetValueAdmin(ArchivedYearReadOnlyMixin, ProgressSignalMixin, admin.ModelAdmin):
-    checklist_path = "report__assignment__item__checklist"
+class TargetValueAdmin(ReportContentReadOnlyMixin, admin.ModelAdmin):
     list_display = ("report", "target", "display")
     list_select_related = (*REPORT_RELATED, "target__item")
     list_filter = ("report__year", "report__month", "target__kind")
     search_fields = ("target__title", "report__assignment__community__name")
-    autocomplete_fields = ("report", "target")
 
     @admin.display(description=_("数值"))
     def display(self, value: TargetValue) -> str:
         return value.display()
-
-    def progress_key(self, obj: TargetValue) -> tuple[int, int, int]:
-        return (obj.report.assignment_id, obj.report.year, obj.report.month)
 
 
 @admin.register(Evidence)
@@ -579,19 +593,8 @@ class DeadlineExtensionAdmin(ArchivedYearReadOnlyMixin, ProgressSignalMixin, adm
         return (obj.assignment_id, obj.year, obj.month)
 
 
-class CalendarYearFilter(admin.SimpleListFilter):
-    title = _("年度")
-    parameter_name = "year"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        years = CalendarDay.objects.dates("date", "year", order="DESC")
-        return [(str(day.year), f"{day.year}") for day in years]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(date__year=int(value))
-        return queryset
+class CalendarYearFilter(YearListFilter):
+    date_field = "date"
 
 
 @admin.register(CalendarDay)

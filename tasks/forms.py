@@ -102,7 +102,7 @@ class ReportForm(forms.Form):
     def _add_target_fields(self, target: Target) -> list[str]:
         kind = Target.Kind
         name = f"t{target.pk}"
-        count = {
+        count: dict[str, Any] = {
             "min_value": 0,
             "required": False,
             "widget": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
@@ -139,7 +139,8 @@ class ReportForm(forms.Form):
         return uploads_validate(self.cleaned_data.get("evidence_files") or [])
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         today = timezone.localdate()
         for target, names in self.target_rows:
             if target.kind == Target.Kind.RATE:
@@ -167,7 +168,8 @@ class ReportForm(forms.Form):
         ):
             self.add_error("narrative", _("进展滞后时,请说明原因和下一步措施。"))
         if self.submitting and cleaned.get("status") == ProgressReport.Status.COMPLETED:
-            uploading = [cleaned.get("evidence_kind")] if cleaned.get("evidence_files") else []
+            kind = cleaned.get("evidence_kind")
+            uploading = [kind] if kind and cleaned.get("evidence_files") else []
             missing = self._missing_evidence(uploading)
             if missing and "evidence_files" not in self.errors:
                 self.add_error(

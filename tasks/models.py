@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -28,7 +29,7 @@ from communities import access
 from communities.models import Community, Unit
 from core.typing import AnyUser
 
-from . import workdays
+from . import filing, workdays
 from .workdays import next_working_day
 
 
@@ -152,7 +153,7 @@ class Item(models.Model):
     )
     number = models.PositiveSmallIntegerField(_("序号"))
     text = models.TextField(_("任务内容"), help_text=_("与清单原文一字不差。"))
-    lead_units = models.ManyToManyField(
+    lead_units: models.ManyToManyField[Unit, ItemLeadUnit] = models.ManyToManyField(
         Unit,
         verbose_name=_("牵头单位"),
         through="ItemLeadUnit",
@@ -284,6 +285,8 @@ class Target(models.Model):
         NOT_REPORTED = "not_reported", _("未填报")
 
     PERIOD_DAYS = {Period.WEEK: 7, Period.FORTNIGHT: 14}
+    # The kinds ``evaluate`` compares with ``threshold``; the others judge without it.
+    THRESHOLD_KINDS = frozenset({Kind.RATE, Kind.COUNT})
 
     item = models.ForeignKey(
         Item, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="targets"
@@ -334,6 +337,13 @@ class Target(models.Model):
                 condition=~Q(kind="count") | Q(threshold__gte=1),
                 name="target_count_threshold_is_positive",
             ),
+            # The two checks above let NULL through (NULL >= 0 is not false in SQL):
+            # keep this list equal to THRESHOLD_KINDS.
+            models.CheckConstraint(
+                condition=~Q(kind__in=["rate", "count"]) | Q(threshold__isnull=False),
+                name="target_threshold_set_when_kind_needs_it",
+                violation_error_message=_("比率、数量类目标必须填写目标值。"),
+            ),
             models.CheckConstraint(
                 condition=(Q(kind="frequency") & ~Q(period=""))
                 | (~Q(kind="frequency") & Q(period="")),
@@ -343,6 +353,20 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.number}-{self.order} {self.title}"
+
+    def clean(self) -> None:
+        if self.needs_threshold and self.threshold is None:
+            raise ValidationError(
+                {
+                    "threshold": gettext("“%(kind)s”类目标必须填写目标值。")
+                    % {"kind": self.get_kind_display()}
+                }
+            )
+
+    @property
+    def needs_threshold(self) -> bool:
+        """Whether ``evaluate`` judges this kind against ``threshold`` (rates and counts)."""
+        return self.kind in self.THRESHOLD_KINDS
 
     @property
     def stated_deadline(self) -> datetime.date:
@@ -407,6 +431,7 @@ class Target(models.Model):
                 return result(self.Verdict.MET, measured, gettext("无适用对象,视为达标"))
             rate = Decimal(numerator) * 100 / Decimal(denominator)
             measured = f"{_format_decimal(rate.quantize(Decimal('0.1')))}% ({measured})"
+            assert self.threshold is not None  # noqa: S101 (THRESHOLD_KINDS have one)
             if Decimal(numerator) * 100 >= self.threshold * denominator:  # exact, no rounding
                 return result(self.Verdict.MET, measured, gettext("达到目标比率"))
             return result(shortfall, measured, gettext("低于目标比率"))
@@ -414,6 +439,7 @@ class Target(models.Model):
         if self.kind == self.Kind.COUNT:
             quantity = value.quantity or 0
             measured = f"{quantity} {self.unit_label}".rstrip()
+            assert self.threshold is not None  # noqa: S101 (THRESHOLD_KINDS have one)
             if quantity >= self.threshold:
                 return result(self.Verdict.MET, measured, gettext("达到目标数量"))
             return result(shortfall, measured, gettext("未达到目标数量"))
@@ -552,14 +578,15 @@ class Assignment(models.Model):
         later where the lead unit granted an extension (uses a prefetch of
         ``extensions``). Both are working days: a granted date that falls on a day off
         moves to the next working day, as the checklist's own does."""
-        deadline = self.item.checklist.filing_deadline(year, month)
-        granted = [
-            next_working_day(extension.requested_deadline)
-            for extension in self.extensions.all()
-            if extension.state == DeadlineExtension.State.GRANTED
-            and (extension.year, extension.month) == (year, month)
-        ]
-        return max([deadline, *granted])
+        return filing.deadline_with_extensions(
+            self.item.checklist.filing_deadline(year, month),
+            [
+                extension.requested_deadline
+                for extension in self.extensions.all()
+                if extension.state == DeadlineExtension.State.GRANTED
+                and (extension.year, extension.month) == (year, month)
+            ],
+        )
 
     def targets(self) -> list[Target]:
         """The targets this party reports on (street-level ones go to the street's own
@@ -718,9 +745,10 @@ class ProgressReport(models.Model):
     def is_late(self, today: datetime.date) -> bool:
         """Filed after its deadline, or still unfiled once the deadline has passed. The
         first submission counts; a report returned for corrections is not late again."""
-        if self.first_submitted_at is not None:
-            return timezone.localdate(self.first_submitted_at) > self.filing_deadline
-        return today > self.filing_deadline
+        submitted_on = (
+            timezone.localdate(self.first_submitted_at) if self.first_submitted_at else None
+        )
+        return filing.is_late(submitted_on=submitted_on, deadline=self.filing_deadline, today=today)
 
     def missing_evidence_kinds(self, extra_kinds: Iterable[str] = ()) -> list[str]:
         """Labels of the evidence kinds the item requires that the report does not have yet

@@ -1,18 +1,23 @@
 """Spreadsheet columns of the checklist's items and of the monthly progress reports
 (xlsx/csv, Chinese headers). Imports are all-or-nothing; see ``core.spreadsheets``.
 
-A progress report import writes drafts only: the workflow (submit, approve) is not a
-column one can type into, and a row whose report is already submitted or approved is
-refused.
+A progress report import is the street admin filing drafts on the parties' behalf: each
+row goes through ``tasks.services.progress_report_save``, as the filing page does, so the
+same rules apply (no future month, a narrative for 滞后, a submitted or approved report is
+not changed), the version moves on and the summary tables follow. The workflow (submit,
+approve) is not a column one can type into.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import User
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext
+from import_export.widgets import Widget
 
 from communities.models import Community, Unit
 from core.spreadsheets import (
@@ -25,10 +30,21 @@ from core.spreadsheets import (
     RequiredTextWidget,
     SpreadsheetResource,
     TextWidget,
+    YesNoWidget,
+    restore_neutralised,
 )
 
-from .models import Assignment, Checklist, Item, ItemLeadUnit, Pillar, ProgressReport, TargetValue
-from .signals import progress_changed
+from .models import (
+    Assignment,
+    Checklist,
+    Item,
+    ItemLeadUnit,
+    Pillar,
+    ProgressReport,
+    Target,
+    TargetValue,
+)
+from .services import VALUE_COLUMNS, ConcurrentEditError, ValueInput, progress_report_save
 
 # How a unit's street-level assignment is written in the 责任单位 column, as on the item page.
 STREET_LEVEL_SUFFIX = "(街道层面)"
@@ -48,7 +64,8 @@ class PillarWidget(NamedForeignKeyWidget):
         self.year_column = year_column
 
     def get_queryset(self, value: Any, row: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        return Pillar.objects.filter(checklist__year=row.get(self.year_column))
+        year: Any = row.get(self.year_column)  # a spreadsheet cell, as the row gives it
+        return Pillar.objects.filter(checklist__year=year)
 
 
 class ItemResource(SpreadsheetResource):
@@ -159,7 +176,106 @@ class AssignmentWidget(NamedForeignKeyWidget):
         return f"{value.party.name}{suffix}"
 
 
+# The 指标值 cell, as the export writes it: "<指标>: <数值>" for each target, joined by "；".
+VALUE_SEPARATORS = re.compile(r"[；;\n]")
+TITLE_SEPARATOR = re.compile(r"[:：]")
+# What ``TargetValue.display`` writes for a target not filled in.
+NO_VALUE = ("", "—", "-")
+
+
+class TargetValuesWidget(Widget):
+    """The 指标值 cell read into (指标, 数值) pairs, in the cell's order. Which targets they
+    name, and what each figure means, depends on the row's assignment: see
+    ``ProgressReportResource.import_instance``. An empty cell gives no figures."""
+
+    def clean(
+        self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any
+    ) -> list[tuple[str, str]]:
+        if value is None:
+            return []
+        pairs = []
+        for entry in VALUE_SEPARATORS.split(restore_neutralised(str(value).strip())):
+            entry = entry.strip()
+            if not entry:
+                continue
+            *title_parts, text = TITLE_SEPARATOR.split(entry)
+            title = ":".join(title_parts).strip()
+            if not title:
+                raise ValueError(
+                    gettext("“%(entry)s”应写成“指标: 数值”,如“业委会组建率: 3/4”")
+                    % {"entry": entry}
+                )
+            pairs.append((title, text.strip()))
+        titles = [title for title, _text in pairs]
+        repeated = sorted({title for title in titles if titles.count(title) > 1})
+        if repeated:
+            raise ValueError(
+                gettext("指标重复填写:%(titles)s")
+                % {"titles": "、".join(f"“{title}”" for title in repeated)}
+            )
+        return pairs
+
+
+def _value_input(target: Target, text: str) -> ValueInput:
+    """The figure written for ``target`` (as ``TargetValue.display`` writes it), in the
+    columns its kind reads."""
+    if text in NO_VALUE:
+        return ValueInput()
+    kind = Target.Kind
+    whole_number = NonNegativeIntegerWidget()
+    if target.kind == kind.RATE:
+        parts = re.split(r"[/／]", text)
+        if len(parts) != 2:
+            raise ValueError(
+                gettext("“%(target)s”应写成“分子/分母”(如 3/4),而不是“%(value)s”")
+                % {"target": target.title, "value": text}
+            )
+        # A draft may hold one side only, which the export writes as "3/None".
+        numerator, denominator = (
+            None
+            if part.strip() in ("", "None")
+            else whole_number.clean(part.strip(), column_name=target.title)
+            for part in parts
+        )
+        return ValueInput(numerator=numerator, denominator=denominator)
+    if target.kind in (kind.COUNT, kind.FREQUENCY, kind.ZERO_GROWTH):
+        return ValueInput(quantity=whole_number.clean(text, column_name=target.title))
+    if target.kind == kind.DEADLINE:
+        return ValueInput(achieved_on=OptionalDateWidget().clean(text, column_name=target.title))
+    return ValueInput(is_done=YesNoWidget().clean(text, column_name=target.title))
+
+
+def _value_inputs(assignment: Assignment, pairs: list[tuple[str, str]]) -> dict[int, ValueInput]:
+    """The figures of a row for ``progress_report_save``: a target the cell does not name
+    is left empty, as on the filing page."""
+    targets = {target.title: target for target in assignment.targets()}
+    unknown = [title for title, _text in pairs if title not in targets]
+    if unknown:
+        raise ValueError(
+            gettext("第%(number)s项任务没有指标%(unknown)s,可填:%(known)s")
+            % {
+                "number": assignment.item.number,
+                "unknown": "、".join(f"“{title}”" for title in unknown),
+                "known": "、".join(f"“{title}”" for title in targets) or gettext("(无)"),
+            }
+        )
+    return {targets[title].pk: _value_input(targets[title], text) for title, text in pairs}
+
+
 class ProgressReportResource(SpreadsheetResource):
+    """Reports filed from a spreadsheet through ``progress_report_save``, in the name of
+    the user who imports (``user``, which the admin passes); a row whose report would not
+    change is left alone, so that an export imported back touches nothing."""
+
+    # Where a service's refusal that names no input is shown (``ValidationError.code``).
+    COLUMN_OF_CODE = {
+        "future_month": "月",
+        "other_year": "年",
+        "archived": "年度",
+        "draft_checklist": "年度",
+        "locked": "流程状态",
+    }
+
     # 年度 and 任务序号 are read (with 责任单位) to find the assignment, never written.
     checklist_year = Column(
         attribute="assignment__item__checklist__year",
@@ -192,7 +308,8 @@ class ProgressReportResource(SpreadsheetResource):
         widget=ChoicesWidget(ProgressReport.WorkflowState),
         readonly=True,
     )
-    values = Column(column_name="指标值", readonly=True)
+    # Read into a plain attribute; ``import_instance`` turns it into each target's figures.
+    values = Column(attribute="imported_values", column_name="指标值", widget=TargetValuesWidget())
 
     class Meta:
         model = ProgressReport
@@ -226,27 +343,82 @@ class ProgressReportResource(SpreadsheetResource):
         return "；".join(f"{value.target.title}: {value.display()}" for value in values)
 
     def import_instance(self, instance: ProgressReport, row: dict[str, Any], **kwargs: Any) -> None:
-        if instance.pk is not None and not instance.is_editable_by_party():
-            raise ValidationError(
-                gettext("该月报%(state)s,不能通过导入修改")
-                % {"state": instance.get_workflow_state_display()}
+        errors: dict[str, Any] = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        pairs = getattr(instance, "imported_values", None)
+        if instance.assignment_id is not None and pairs is not None:
+            try:
+                # Carried from the row's parsing to save_instance on the unsaved instance.
+                inputs = _value_inputs(instance.assignment, pairs)
+                instance.imported_value_inputs = inputs  # type: ignore[attr-defined]  # see above
+            except ValueError as error:
+                errors.setdefault("imported_values", []).append(str(error))
+        if errors:
+            raise ValidationError(errors)
+
+    def skip_row(
+        self,
+        instance: ProgressReport,
+        original: ProgressReport | None,
+        row: dict[str, Any],
+        import_validation_errors: dict[str, Any] | None = None,
+    ) -> bool:
+        """A report the row would not change: its status, narrative and every figure are
+        already as written (a locked report among them is not refused for it)."""
+        if import_validation_errors or original is None or original.pk is None:
+            return False
+        if (instance.status, instance.narrative) != (original.status, original.narrative):
+            return False
+        given: dict[int, ValueInput] = getattr(instance, "imported_value_inputs", {})
+        stored = {value.target_id: value for value in original.values.all()}
+        for target in instance.assignment.targets():
+            value = stored.get(target.pk)
+            now = tuple(getattr(value, column) if value else None for column in VALUE_COLUMNS)
+            wanted = given.get(target.pk, ValueInput())
+            if now != tuple(getattr(wanted, column) for column in VALUE_COLUMNS):
+                return False
+        return True
+
+    def save_instance(
+        self, instance: ProgressReport, is_create: bool, row: dict[str, Any], **kwargs: Any
+    ) -> None:
+        """Save through the service, whose refusal becomes the row's error under the column
+        it concerns."""
+        user = kwargs.get("user")
+        if not isinstance(user, User):
+            raise ValidationError(gettext("请登录后再导入进展月报。"))
+        try:
+            report = progress_report_save(
+                assignment=instance.assignment,
+                year=instance.year,
+                month=instance.month,
+                by=user,
+                status=instance.status,
+                narrative=instance.narrative,
+                values=getattr(instance, "imported_value_inputs", {}),
+                version=None if instance.pk is None else instance.version,
             )
-        super().import_instance(instance, row, **kwargs)
-        _refuse_archived(instance.assignment.item.checklist)
+        except ValidationError as error:
+            raise self._by_column(error) from None
+        except (PermissionDenied, ConcurrentEditError) as error:
+            raise ValidationError(str(error)) from None
+        instance.pk = report.pk
+        instance.refresh_from_db()
 
-    def before_save_instance(
-        self, instance: ProgressReport, row: dict[str, Any], **kwargs: Any
-    ) -> None:
-        if instance.pk is not None:
-            instance.version += 1  # a form opened before the import is now out of date
-
-    def after_save_instance(
-        self, instance: ProgressReport, row: dict[str, Any], **kwargs: Any
-    ) -> None:
-        # Its status or narrative changed: tell the summary tables.
-        progress_changed.send(
-            sender=ProgressReport,
-            assignment_id=instance.assignment_id,
-            year=instance.year,
-            month=instance.month,
-        )
+    def _by_column(self, error: ValidationError) -> ValidationError:
+        """A service's error keyed by the Chinese column header it concerns."""
+        by_column: dict[str, list[str]] = {}
+        if hasattr(error, "error_dict"):
+            for key, messages_ in error.message_dict.items():
+                column = (
+                    self.fields["values"].column_name if key == "values" else self._column_of(key)
+                )
+                by_column.setdefault(str(column), []).extend(messages_)
+        else:
+            for single in error.error_list:
+                column = self.COLUMN_OF_CODE.get(single.code or "", NON_FIELD_ERRORS)
+                by_column.setdefault(column, []).extend(single.messages)
+        return ValidationError(by_column)

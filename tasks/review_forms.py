@@ -10,6 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Unit
+from core.periods import FIRST_YEAR, LAST_YEAR
 
 from .models import AssignmentQuerySet, Item, ProgressReport
 
@@ -39,7 +40,9 @@ class ReviewFilterForm(forms.Form):
         label=_("任务"), required=False, queryset=Item.objects.none(), empty_label=_("全部任务")
     )
     party = forms.ChoiceField(label=_("责任单位"), required=False)
-    year = forms.IntegerField(label=_("年"), required=False, min_value=2000, max_value=2100)
+    year = forms.IntegerField(
+        label=_("年"), required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR
+    )
     month = forms.TypedChoiceField(
         label=_("月"),
         required=False,
@@ -134,7 +137,7 @@ class ExtensionDecisionForm(forms.Form):
 class ItemMonthForm(forms.Form):
     """The month an item's status page shows (``?year=&month=``)."""
 
-    year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
+    year = forms.IntegerField(required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR)
     month = forms.TypedChoiceField(
         label=_("月份"), required=False, coerce=int, empty_value=None, choices=MONTH_CHOICES
     )

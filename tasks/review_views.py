@@ -7,7 +7,6 @@ service, which checks again and applies the step once in one transaction."""
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,9 +22,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from communities import access
+from core.http import logged_in_user
+from core.periods import query_page
 from core.typing import AnyUser
 
 from . import services
+from .filing import month_being_filed
 from .models import (
     Assignment,
     Checklist,
@@ -121,7 +123,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "pk",
         )
     )
-    page = Paginator(reports, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = query_page(request, Paginator(reports, QUEUE_PAGE_SIZE))
     today = timezone.localdate()
     rows = [QueueRow(report, report.evaluate(), report.is_late(today)) for report in page]
 
@@ -304,13 +306,13 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("只有该任务的牵头单位可以审批延期。"))
     form = ExtensionDecisionForm(request.POST)
     if not form.is_valid():
-        problems = [error for errors in form.errors.values() for error in errors]
+        problems = [str(error) for errors in form.errors.values() for error in errors]
         messages.error(request, _("延期申请未审批:") + " ".join(problems))
         return redirect("review_queue")
     try:
         services.extension_decide(
             extension=extension,
-            by=request.user,
+            by=logged_in_user(request),
             grant=form.cleaned_data["grant"],
             comment=form.cleaned_data["comment"],
         )
@@ -348,9 +350,9 @@ class PartyMonth:
 
 def _item_month(request: HttpRequest, checklist: Checklist) -> tuple[int, int]:
     """``?year=&month=``, by default the month being filed now (the previous month),
-    kept inside the checklist's year."""
-    last = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
-    year, month = last.year, last.month
+    kept inside the checklist's year. A value that is not a year or month leaves the
+    default (the month picker is a form: it shows the month it fell back to)."""
+    year, month = month_being_filed(timezone.localdate())
     form = ItemMonthForm(request.GET)
     if form.is_valid() and form.cleaned_data["month"]:
         year = form.cleaned_data["year"] or checklist.year
@@ -398,7 +400,8 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for assignment in assignments:
         if not (sees_all_parties or assignment.pk in own):
             continue
-        report = assignment.visible_reports[0] if assignment.visible_reports else None
+        reports = assignment.visible_reports  # type: ignore[attr-defined]  # Prefetch to_attr
+        report = reports[0] if reports else None
         # An unfiled month is late once its deadline passed: ask the model, with a report
         # that is not saved.
         judged = report or ProgressReport(assignment=assignment, year=year, month=month)
@@ -406,7 +409,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             PartyMonth(
                 assignment=assignment,
                 report=report,
-                unsubmitted=report is None and assignment.has_report,
+                unsubmitted=report is None and assignment.has_report,  # type: ignore[attr-defined]  # annotate()
                 evaluations=evaluate_assignment_month(assignment, report, year=year, month=month),
                 late=judged.is_late(today),
             )

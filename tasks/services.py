@@ -11,7 +11,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -61,7 +61,7 @@ def _check_not_archived(checklist: Checklist) -> None:
     """An archived year is closed (``checklist_archive``): everything of it is shown,
     nothing of it changes."""
     if checklist.is_archived:
-        raise ValidationError(ARCHIVED_MESSAGE)
+        raise ValidationError(ARCHIVED_MESSAGE, code="archived")
 
 
 def checklist_load_file(*, path: Path) -> Checklist:
@@ -149,8 +149,16 @@ def _item_load(
         }
         defaults["level"] = defaults["level"] or Target.Level.PARTY
         defaults["kind"] = target_data["kind"]
-        target, _ = Target.objects.update_or_create(item=item, order=order, defaults=defaults)
-        target.full_clean()
+        target = item.targets.filter(order=order).first() or Target(item=item, order=order)
+        for field, value in defaults.items():
+            setattr(target, field, value)
+        try:
+            target.full_clean()  # before saving: the database would refuse it less clearly
+        except ValidationError as error:
+            raise ValidationError(
+                f"第 {item.number} 项第 {order} 个目标“{target.title}”:{'；'.join(error.messages)}"
+            ) from None
+        target.save()
     item.targets.filter(order__gt=len(data.get("targets", []))).delete()
     return item
 
@@ -175,7 +183,7 @@ def assignments_generate(*, checklist: Checklist) -> int:
     reports) are kept, so running it again after adding a community only adds what is
     missing. Returns how many assignments were created."""
     _check_not_archived(checklist)
-    existing = set(
+    existing: set[tuple[int, int | None, int | None, bool]] = set(
         Assignment.objects.filter(item__checklist=checklist).values_list(
             "item_id", "community_id", "unit_id", "is_street_level"
         )
@@ -276,23 +284,49 @@ def _require(condition: bool, message: str = "您没有权限进行此操作。"
         raise PermissionDenied(message)
 
 
-def _may_file(by: AbstractBaseUser, assignment: Assignment) -> bool:
+def _may_file(by: User, assignment: Assignment) -> bool:
     return Assignment.objects.fileable_by(by).filter(pk=assignment.pk).exists()
 
 
-def _may_review(by: AbstractBaseUser, assignment: Assignment) -> bool:
+def _may_save_report(by: User, assignment: Assignment) -> bool:
+    """The party's staff, or the street admin saving it on the party's behalf (the
+    spreadsheet import of reports collected from the parties)."""
+    return access.may_file_for_every_party(by) or _may_file(by, assignment)
+
+
+def _may_review(by: User, assignment: Assignment) -> bool:
     return Assignment.objects.reviewable_by(by).filter(pk=assignment.pk).exists()
 
 
 def _check_month(checklist: Checklist, year: int, month: int) -> None:
     today = timezone.localdate()
     if (year, month) > (today.year, today.month):
-        raise ValidationError("不能填报未来的月份。")
+        raise ValidationError("不能填报未来的月份。", code="future_month")
     if year != checklist.year:
-        raise ValidationError(f"{checklist.year}年度清单只能填报{checklist.year}年的月份。")
+        raise ValidationError(
+            f"{checklist.year}年度清单只能填报{checklist.year}年的月份。", code="other_year"
+        )
     _check_not_archived(checklist)
     if checklist.status == Checklist.Status.DRAFT:
-        raise ValidationError("该年度清单还是草稿,尚未开始填报。")
+        raise ValidationError("该年度清单还是草稿,尚未开始填报。", code="draft_checklist")
+
+
+def _check_values(assignment: Assignment, values: Mapping[int, ValueInput]) -> None:
+    """Figures no report may hold, whatever the path they come by (the filing form says
+    the same at its inputs)."""
+    today = timezone.localdate()
+    problems = []
+    for target in assignment.targets():
+        given = values.get(target.pk)
+        if given is None:
+            continue
+        numerator, denominator = given.numerator, given.denominator
+        if numerator is not None and denominator is not None and numerator > denominator:
+            problems.append(f"指标“{target.title}”的分子({numerator})不能大于分母({denominator})。")
+        if given.achieved_on is not None and given.achieved_on > today:
+            problems.append(f"指标“{target.title}”的完成日期不能晚于今天。")
+    if problems:
+        raise ValidationError({"values": problems})
 
 
 @transaction.atomic
@@ -301,7 +335,7 @@ def progress_report_save(
     assignment: Assignment,
     year: int,
     month: int,
-    by: AbstractBaseUser,
+    by: User,
     status: str,
     narrative: str,
     values: Mapping[int, ValueInput],
@@ -311,10 +345,11 @@ def progress_report_save(
     being corrected). ``version`` is the version the user's form showed (None for a report
     not created yet); if the report moved on since, nothing is saved and
     ``ConcurrentEditError`` is raised."""
-    _require(_may_file(by, assignment))
+    _require(_may_save_report(by, assignment))
     _check_month(assignment.item.checklist, year, month)
     if status == ProgressReport.Status.LAGGING and not narrative.strip():
         raise ValidationError({"narrative": "进展滞后时,请在进展情况中说明原因和措施。"})
+    _check_values(assignment, values)
 
     report = ProgressReport.objects.filter(assignment=assignment, year=year, month=month).first()
     if report is None:
@@ -333,7 +368,9 @@ def progress_report_save(
             raise ConcurrentEditError from None  # created by someone else a moment ago
     else:
         if not report.is_editable_by_party():
-            raise ValidationError("这份月报已提交或已审核,不能再修改。")
+            raise ValidationError("这份月报已提交或已审核,不能再修改。", code="locked")
+        if version is None:
+            raise ConcurrentEditError  # the form showed no report; one was created since
         updated = ProgressReport.objects.filter(
             pk=report.pk, version=version, workflow_state=report.workflow_state
         ).update(
@@ -386,7 +423,7 @@ def _transition(
     report: ProgressReport,
     from_states: tuple[str, ...],
     to_state: str,
-    by: AbstractBaseUser,
+    by: User,
     comment: str = "",
     version: int | None = None,
     **fields: Any,
@@ -417,7 +454,7 @@ def _transition(
 
 @transaction.atomic
 def progress_report_submit(
-    *, report: ProgressReport, by: AbstractBaseUser, version: int | None = None
+    *, report: ProgressReport, by: User, version: int | None = None
 ) -> ProgressReport:
     """Hand a draft or corrected report to the lead unit for review."""
     _require(_may_file(by, report.assignment))
@@ -441,7 +478,7 @@ def progress_report_submit(
 
 @transaction.atomic
 def progress_report_approve(
-    *, report: ProgressReport, by: AbstractBaseUser, comment: str = ""
+    *, report: ProgressReport, by: User, comment: str = ""
 ) -> ProgressReport:
     """The lead unit accepts a submitted report; it is locked from then on."""
     _require(_may_review(by, report.assignment), "只有该任务的牵头单位可以审核。")
@@ -460,9 +497,7 @@ def progress_report_approve(
 
 
 @transaction.atomic
-def progress_report_return(
-    *, report: ProgressReport, by: AbstractBaseUser, comment: str
-) -> ProgressReport:
+def progress_report_return(*, report: ProgressReport, by: User, comment: str) -> ProgressReport:
     """The lead unit sends a submitted report back with what to fix."""
     _require(_may_review(by, report.assignment), "只有该任务的牵头单位可以退回。")
     _check_not_archived(report.assignment.item.checklist)
@@ -496,9 +531,7 @@ def _notify_returned(report: ProgressReport, comment: str) -> None:
 
 
 @transaction.atomic
-def progress_report_reopen(
-    *, report: ProgressReport, by: AbstractBaseUser, reason: str
-) -> ProgressReport:
+def progress_report_reopen(*, report: ProgressReport, by: User, reason: str) -> ProgressReport:
     """The street admin reopens an approved report (it goes back to the party as
     returned, with the reason as the comment)."""
     _require(access.may_reopen_reports(by), "只有街道管理员可以重新打开已审核的月报。")
@@ -526,7 +559,7 @@ def extension_request(
     month: int,
     requested_deadline: datetime.date,
     reason: str,
-    by: AbstractBaseUser,
+    by: User,
 ) -> DeadlineExtension:
     """A party asks to file a month's report later than the filing day."""
     _require(_may_file(by, assignment))
@@ -562,7 +595,7 @@ def extension_request(
 
 @transaction.atomic
 def extension_decide(
-    *, extension: DeadlineExtension, by: AbstractBaseUser, grant: bool, comment: str = ""
+    *, extension: DeadlineExtension, by: User, grant: bool, comment: str = ""
 ) -> DeadlineExtension:
     """The lead unit grants or refuses a pending extension (once)."""
     _require(_may_review(by, extension.assignment), "只有该任务的牵头单位可以审批延期。")
@@ -596,9 +629,7 @@ def extension_decide(
 
 
 @transaction.atomic
-def evidence_add(
-    *, report: ProgressReport, upload: UploadedFile, kind: str, by: AbstractBaseUser
-) -> Evidence:
+def evidence_add(*, report: ProgressReport, upload: UploadedFile, kind: str, by: User) -> Evidence:
     """Attach a file to a report the party may still edit. The type is read from the
     bytes (``tasks.evidence``); the file is stored privately under a random name."""
     _require(_may_file(by, report.assignment))
@@ -620,7 +651,7 @@ def evidence_add(
 
 
 @transaction.atomic
-def evidence_remove(*, evidence: Evidence, by: AbstractBaseUser) -> None:
+def evidence_remove(*, evidence: Evidence, by: User) -> None:
     """Take a file off a report the party may still edit; the stored file goes too."""
     report = evidence.report
     _require(_may_file(by, report.assignment))
@@ -636,7 +667,7 @@ def evidence_remove(*, evidence: Evidence, by: AbstractBaseUser) -> None:
 # The next year: the street carries its checklist over and closes the old year.
 
 
-def _may_manage_checklists(by: AbstractBaseUser | None) -> bool:
+def _may_manage_checklists(by: User | None) -> bool:
     """The street admin (who holds the checklist's model permissions); ``None`` is the
     operator at the command line."""
     return by is None or (
@@ -645,7 +676,7 @@ def _may_manage_checklists(by: AbstractBaseUser | None) -> bool:
 
 
 @transaction.atomic
-def checklist_archive(*, checklist: Checklist, by: AbstractBaseUser | None) -> Checklist:
+def checklist_archive(*, checklist: Checklist, by: User | None) -> Checklist:
     """Close a year: its reports can no longer be saved, submitted, reviewed or reopened,
     nor extensions asked for or decided, and the admin shows its rows without inputs.
     Only the checklist's status changes; every report, value, file and record of the year
@@ -687,7 +718,7 @@ def _copied(row: Any, **changes: Any) -> Any:
 
 @transaction.atomic
 def checklist_roll_over(
-    *, source: Checklist, year: int, by: AbstractBaseUser | None, archive: bool = True
+    *, source: Checklist, year: int, by: User | None, archive: bool = True
 ) -> Checklist:
     """Create the ``year`` checklist from ``source`` and archive ``source`` (unless
     ``archive`` is false: December's reports fall due in January, so a street that plans

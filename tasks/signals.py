@@ -1,8 +1,9 @@
 """Signals the checklist sends when progress changes, so that other apps (the dashboards'
 summary tables in ``dashboards.summaries``) keep up within the same transaction.
 
-Every write path sends them: the services in ``tasks.services``, the admin and the
-spreadsheet import. Receivers run synchronously, inside the sender's transaction.
+The services in ``tasks.services`` send them (the portal's pages and the spreadsheet
+import of reports write through those), and so does the admin for what it still edits (a
+deadline extension). Receivers run synchronously, inside the sender's transaction.
 """
 
 from __future__ import annotations

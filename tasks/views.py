@@ -3,7 +3,6 @@ community or unit, extension requests, and evidence files."""
 
 from __future__ import annotations
 
-import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -21,8 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.files import private_file_response
+from core.http import logged_in_user
+from core.periods import FIRST_YEAR, LAST_YEAR, parse_int, query_month, query_year
 
 from . import services
+from .filing import month_being_filed
 from .forms import ExtensionRequestForm, ReportForm
 from .models import Assignment, Checklist, Evidence, ProgressReport
 from .selectors import workspace_assignments
@@ -34,11 +36,9 @@ def checklists_asked(request: HttpRequest) -> QuerySet[Checklist]:
     """The checklist a page shows, as a queryset of at most one: ``?year=``, or the newest
     one in use (drafts are not shown). A page may fetch it within a query of its own."""
     checklists = Checklist.objects.exclude(status=Checklist.Status.DRAFT)
-    year = request.GET.get("year")
-    if year:
-        if not year.isdigit():
-            raise Http404(_("年度格式不对"))
-        return checklists.filter(year=int(year))
+    year = query_year(request)
+    if year is not None:
+        return checklists.filter(year=year)
     return checklists.filter(pk__in=checklists.order_by("-year").values("pk")[:1])
 
 
@@ -57,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
     items = list(checklist.items.with_details())
     pillars = list(checklist.pillars.all())
     for pillar in pillars:
-        pillar.item_list = [item for item in items if item.pillar_id == pillar.pk]
+        pillar.item_list = [item for item in items if item.pillar_id == pillar.pk]  # type: ignore[attr-defined]  # for the template
     return render(
         request,
         "tasks/home.html",
@@ -75,16 +75,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def filing_month(request: HttpRequest) -> tuple[int, int]:
-    """``?year=&month=``, or the month being filed now (the previous month)."""
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", ""))
-        month = int(request.GET.get("month", ""))
-    except ValueError:
-        last = today.replace(day=1) - datetime.timedelta(days=1)
-        return last.year, last.month
-    if not 1 <= month <= 12:
-        raise Http404(_("月份应在 1 到 12 之间"))
+    """``?year=&month=``, or the month being filed now (the previous month) when either
+    is not given; 404 for a year or month that is not one (``core.periods``)."""
+    year, month = query_year(request), query_month(request)
+    if year is None or month is None:
+        return month_being_filed(timezone.localdate())
     return year, month
 
 
@@ -229,7 +224,7 @@ def _save_forms(
                     assignment=current.assignment,
                     year=year,
                     month=month,
-                    by=request.user,
+                    by=logged_in_user(request),
                     status=current.cleaned_data["status"],
                     narrative=current.cleaned_data["narrative"],
                     values=current.value_inputs(),
@@ -241,11 +236,11 @@ def _save_forms(
                             report=report,
                             upload=upload,
                             kind=current.cleaned_data["evidence_kind"],
-                            by=request.user,
+                            by=logged_in_user(request),
                         )
                     )
                 if submitting:
-                    services.progress_report_submit(report=report, by=request.user)
+                    services.progress_report_submit(report=report, by=logged_in_user(request))
                 saved += 1
         committed = True
     except services.ConcurrentEditError as error:
@@ -274,9 +269,13 @@ def extension_request(request: HttpRequest) -> HttpResponse:
     )
     form = ExtensionRequestForm(request.POST, assignments=assignments)
     back = reverse("workspace")
-    year_given, month_given = request.POST.get("year", ""), request.POST.get("month", "")
-    if year_given.isdigit() and month_given.isdigit():
-        back = f"{back}?year={int(year_given)}&month={int(month_given)}"  # the month asked about
+    try:
+        year_given = parse_int(request.POST.get("year"), minimum=FIRST_YEAR, maximum=LAST_YEAR)
+        month_given = parse_int(request.POST.get("month"), minimum=1, maximum=12)
+    except ValueError:
+        year_given = month_given = None  # the form says what is wrong
+    if year_given is not None and month_given is not None:
+        back = f"{back}?year={year_given}&month={month_given}"  # the month asked about
     if form.is_valid():
         year, month = form.cleaned_data["year"], form.cleaned_data["month"]
         try:
@@ -286,7 +285,7 @@ def extension_request(request: HttpRequest) -> HttpResponse:
                 month=month,
                 requested_deadline=form.cleaned_data["requested_deadline"],
                 reason=form.cleaned_data["reason"],
-                by=request.user,
+                by=logged_in_user(request),
             )
         except ValidationError as error:
             messages.error(request, _("延期申请未提交:") + " ".join(error.messages))
@@ -333,7 +332,7 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _evidence_for_user(request, pk)
     report = evidence.report
     try:
-        services.evidence_remove(evidence=evidence, by=request.user)
+        services.evidence_remove(evidence=evidence, by=logged_in_user(request))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 from pytest_django.fixtures import Settings
 
 from communities.models import Community, Compound, Unit
@@ -39,7 +41,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 
     with django_db_blocker.unblock():
         checklist_load_file(path=FIXTURES / "checklist_2017.yaml")
-        connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+        connection._test_serialized_contents = connection.creation.serialize_db_to_string()  # type: ignore[attr-defined]  # as create_test_db(serialize=True) does
 
 
 @pytest.fixture
@@ -89,14 +91,16 @@ def world(
 # is a plain staff user with the role's permissions, not a superuser.
 
 
-def _person(username: str, role: Role, **membership: Community | Unit) -> User:
+def _person(
+    username: str, role: Role, *, community: Community | None = None, unit: Unit | None = None
+) -> User:
     user = User.objects.create_user(username, password=PASSWORD, first_name=username)
     user.groups.add(Group.objects.get(name=role))
     if role == Role.STREET_ADMIN:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-    if membership:
-        membership_add(user=user, **membership)
+    if community is not None or unit is not None:
+        membership_add(user=user, community=community, unit=unit)
     return user
 
 
@@ -147,12 +151,20 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
-def august_3rd_2017() -> Iterator[time_machine.Coordinates]:
+def august_3rd_2017() -> Iterator[time_machine.Traveller]:
     """Thursday 3 August 2017, 10:00 in Shanghai: the week communities file July."""
     with time_machine.travel(
         datetime.datetime(2017, 8, 3, 10, 0, tzinfo=SHANGHAI), tick=False
     ) as t:
         yield t
+
+
+@pytest.fixture(autouse=True)
+def _chinese_first() -> Iterator[None]:
+    """Every test starts in the portal's first language: a request made in English by an
+    earlier test on the same worker leaves English active in the thread otherwise."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)

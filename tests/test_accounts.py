@@ -4,6 +4,7 @@ sessions that end, strong passwords, and a header that says who is logged in."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +13,6 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group, User
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.test import Client
 from pytest_django.fixtures import Settings
 
@@ -20,6 +20,9 @@ from communities.accounts import CharacterClassesValidator
 from communities.models import Community, Membership
 from communities.roles import Role
 from tasks.models import Checklist
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 A_MONDAY_MORNING = datetime(2017, 6, 12, 9, 0, tzinfo=SHANGHAI)
@@ -38,8 +41,8 @@ def bob(django_user_model: type[User]) -> User:
 
 
 def _log_in(
-    client: Client, username: str, password: str, address: str = OFFICE_ADDRESS, **headers: str
-) -> HttpResponse:
+    client: Client, username: str, password: str, address: str = OFFICE_ADDRESS, **headers: Any
+) -> _MonkeyPatchedWSGIResponse:
     return client.post(
         "/accounts/login/",
         {"username": username, "password": password},
@@ -48,7 +51,9 @@ def _log_in(
     )
 
 
-def _change_password(client: Client, old: str, new: str, *, follow: bool = False) -> HttpResponse:
+def _change_password(
+    client: Client, old: str, new: str, *, follow: bool = False
+) -> _MonkeyPatchedWSGIResponse:
     return client.post(
         "/accounts/password_change/",
         {"old_password": old, "new_password1": new, "new_password2": new},

@@ -179,7 +179,7 @@ def test_every_model_of_the_portal_s_apps_has_an_admin() -> None:
             "assessments",
         )
         for model in apps.get_app_config(app_label).get_models()
-        if not model._meta.model_name.endswith("objectpermission")  # guardian's own rows
+        if not str(model._meta.model_name).endswith("objectpermission")  # guardian's own rows
     ]
     assert [model for model in models if not admin.site.is_registered(model)] == []
     assert {(model._meta.app_label, model._meta.model_name) for model in models} == set(MODELS)
@@ -281,6 +281,7 @@ def test_the_item_list_needs_the_same_queries_for_any_number_of_items(
     url = reverse("admin:tasks_item_changelist")
     few = _queries_for(admin_client, url)
     pillar = checklist_2017.pillars.first()
+    assert pillar is not None
     units = list(Unit.objects.all()[:2])
     for number in range(201, 206):
         item = Item.objects.create(

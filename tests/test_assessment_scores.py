@@ -25,9 +25,10 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from assessments.models import Criterion, ManualScore, Scheme, ScoreAdjustment
-from assessments.scoring import score_sheets
+from assessments.scoring import ScoreSheet, score_sheets
 from communities.models import Community
 from tasks.models import Checklist, Target
 from tasks.services import progress_report_approve, progress_report_reopen, progress_report_return
@@ -98,18 +99,22 @@ def scheme(
         )
     satisfaction = scheme.criteria.get(order=4)
     ManualScore.objects.create(criterion=satisfaction, community=community_one, points=45)
-    for community, points, reason in (
+    for community, adjustment, reason in (
         (community_one, "5", "获评市级美丽家园示范小区"),
         (community_one, "-2.5", "台账不全"),
         (community_two, "-3", "联席会议未按期召开"),
     ):
         ScoreAdjustment.objects.create(
-            scheme=scheme, community=community, points=points, reason=reason, made_by=street_admin
+            scheme=scheme,
+            community=community,
+            points=adjustment,
+            reason=reason,
+            made_by=street_admin,
         )
     return scheme
 
 
-def _sheets(scheme: Scheme) -> dict[str, object]:
+def _sheets(scheme: Scheme) -> dict[str, ScoreSheet]:
     with time_travel(2017, 8, 20):
         return {sheet.community.name: sheet for sheet in score_sheets(scheme, month=7)}
 
@@ -146,7 +151,9 @@ def test_a_sheet_adds_up_to_the_total_the_ranking_shows(
     page = sheet.content.decode()
     earned = [Decimal(v) for v in re.findall(r"data-earned>([-\d.]+)<", page)]
     adjustments = [Decimal(v) for v in re.findall(r"data-adjustment>([-\d.]+)<", page)]
-    shown_total = Decimal(re.search(r"data-total>总分 ([-\d.]+)<", page).group(1))
+    total_shown = re.search(r"data-total>总分 ([-\d.]+)<", page)
+    assert total_shown is not None
+    shown_total = Decimal(total_shown.group(1))
     assert sum(earned) + sum(adjustments) == shown_total == Decimal("266.39")
     assert re.search(
         r"示例社区一</a></td><td[^>]*>[\d.]+</td><td[^>]*>[-\d.]+</td>"
@@ -307,11 +314,10 @@ def test_rolling_over_copies_the_scheme_and_leaves_2017_scores_as_they_were(
         for c in scheme.criteria.select_related("item", "target")
     ]
     assert pairs == originals
-    assert all(
-        (c.item or c.target.item).checklist_id == new.pk
-        for c in copied.criteria.select_related("item", "target__item")
-        if c.rule != Criterion.Rule.MANUAL
-    )
+    for c in copied.criteria.select_related("item", "target__item"):
+        if c.rule != Criterion.Rule.MANUAL:
+            basis = c.item or (c.target.item if c.target else None)
+            assert basis is not None and basis.checklist_id == new.pk
     assert not copied.adjustments.exists() and not copied.publications.exists()
 
 
@@ -321,7 +327,7 @@ def test_the_ranking_costs_the_same_queries_for_more_communities(
     leader: User,
     world: Checklist,
     community_one_staff: User,
-    django_assert_max_num_queries: object,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     from tasks.services import assignments_generate
 

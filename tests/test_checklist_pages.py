@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from communities.models import Unit
 from tasks.models import Checklist, Item, ItemLeadUnit, Target
@@ -32,7 +33,10 @@ def test_the_home_page_lists_the_year_s_items_by_pillar(
 
 
 def test_the_home_page_needs_the_same_queries_for_any_number_of_items(
-    client: Client, world: Checklist, django_user_model: type[User], django_assert_num_queries
+    client: Client,
+    world: Checklist,
+    django_user_model: type[User],
+    django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     client.force_login(django_user_model.objects.create_user("viewer"))
     # session, user, checklist, items, lead units, targets, responsible units, pillars,

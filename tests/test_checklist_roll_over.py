@@ -73,7 +73,7 @@ def year_2017(
     community_one_staff: User,
     housing_staff: User,
     street_admin: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> Checklist:
     """2017 in full swing on 3 August: item 31 concerns community two only, item 14 asks
     for minutes, a third community merged away in the spring; community one's July reports
@@ -286,7 +286,7 @@ def test_assignments_mirror_2017_s_for_the_communities_still_active(
     )
     assert street_level.unit == Unit.objects.get(name="社区自治办")
     assert street_level.targets() == [frequency_duty(rolled_over, 14, street=True)]
-    assert {a.unit.name for a in rolled_over.items.get(number=15).assignments.all()} == {
+    assert {a.unit and a.unit.name for a in rolled_over.items.get(number=15).assignments.all()} == {
         "房管所",
         "城管中队",
     }
@@ -547,11 +547,13 @@ def test_the_archived_year_s_rows_are_read_only_in_the_admin(
     client.force_login(street_admin)
     item = year_2017.items.get(number=15)
     report = report_of(year_2017, 8, community_one)
+    assignment = item.assignments.first()
+    assert assignment is not None
     pages = {
         "checklist": reverse("admin:tasks_checklist_change", args=[year_2017.pk]),
         "item": reverse("admin:tasks_item_change", args=[item.pk]),
         "target": reverse("admin:tasks_target_change", args=[item.targets.get().pk]),
-        "assignment": reverse("admin:tasks_assignment_change", args=[item.assignments.first().pk]),
+        "assignment": reverse("admin:tasks_assignment_change", args=[assignment.pk]),
         "report": reverse("admin:tasks_progressreport_change", args=[report.pk]),
         "value": reverse("admin:tasks_targetvalue_change", args=[report.values.get().pk]),
     }
@@ -582,12 +584,14 @@ def test_nothing_is_added_to_the_archived_year_in_the_admin(
 ) -> None:
     client.force_login(street_admin)
     item_count = Item.objects.count()
+    pillar = year_2017.pillars.first()
+    assert pillar is not None
 
     response = client.post(
         reverse("admin:tasks_item_add"),
         {
             "checklist": year_2017.pk,
-            "pillar": year_2017.pillars.first().pk,
+            "pillar": pillar.pk,
             "number": 41,
             "text": "补充任务",
             "responsible_scope": Item.Scope.ALL_COMMUNITIES,
@@ -605,7 +609,7 @@ def test_nothing_is_added_to_the_archived_year_in_the_admin(
 
 
 def test_a_spreadsheet_import_writes_nothing_into_the_archived_year(
-    year_2017: Checklist, rolled_over: Checklist
+    year_2017: Checklist, rolled_over: Checklist, street_admin: User
 ) -> None:
     before = rows_of(year_2017)
     reports = tablib.Dataset(
@@ -637,10 +641,14 @@ def test_a_spreadsheet_import_writes_nothing_into_the_archived_year(
         ],
     )
 
-    for resource, dataset in ((ProgressReportResource(), reports), (ItemResource(), items)):
-        result = resource.import_data(dataset, dry_run=False)
+    # A report's refusal names the column it concerns (the service's error on the year).
+    for resource, dataset, column in (
+        (ProgressReportResource(), reports, "“年度”"),
+        (ItemResource(), items, ""),
+    ):
+        result = resource.import_data(dataset, dry_run=False, user=street_admin)
         assert set(import_error_messages(result)) == {
-            f"第{row}行数据:{ARCHIVED}" for row in range(1, len(dataset) + 1)
+            f"第{row}行数据{column}:{ARCHIVED}" for row in range(1, len(dataset) + 1)
         }
 
     assert without_status(rows_of(year_2017)) == without_status(before)

@@ -12,7 +12,7 @@ import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 
-from communities.models import Community
+from communities.models import Community, Unit
 from communities.roles import Role
 from meetings.services import meeting_cancel
 from tasks.models import Checklist, Target
@@ -164,3 +164,25 @@ def test_the_page_needs_the_same_queries_for_any_number_of_communities_and_meeti
     with django_assert_num_queries(expected):
         response = client.get(f"/communities/{community_one.pk}/")
     assert len(response.context["recent_meetings"]) == 3
+
+
+def test_the_ledger_link_follows_who_may_download_not_a_place_s_name(
+    client: Client, world: Checklist, community_one: Community, community_one_staff: User
+) -> None:
+    # A unit's staff see every community's page; a unit named like the community (a
+    # place in the header with the same name) does not make its ledger theirs.
+    namesake = Unit.objects.create(name=community_one.name, kind=Unit.Kind.STREET_OFFICE)
+    unit_staff = _person("namesake", Role.LEAD_UNIT_STAFF, unit=namesake)
+    ledger = f"/ledger/communities/{community_one.pk}/"
+
+    client.force_login(unit_staff)
+    page = client.get(f"/communities/{community_one.pk}/")
+    assert page.status_code == 200
+    assert not page.context["community"].may_download_ledger
+    assert ledger not in page.content.decode()
+    assert client.get(ledger).status_code == 403
+
+    client.force_login(community_one_staff)
+    page = client.get(f"/communities/{community_one.pk}/")
+    assert page.context["community"].may_download_ledger
+    assert ledger in page.content.decode()

@@ -4,10 +4,12 @@ nothing, and that a page costs the same number of queries for 3 or 30 communitie
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from communities.models import Community
 from tasks.models import Checklist, ProgressReport
@@ -15,6 +17,9 @@ from tasks.services import assignments_generate
 from tests.filing import file_item_report, file_report, time_travel
 
 from .conftest import assignment_of
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 PAGES = (
     "/dashboard/?year=2017&month=7",
@@ -24,7 +29,7 @@ PAGES = (
 )
 
 
-def _get(client: Client, user: User | None, url: str) -> object:
+def _get(client: Client, user: User | None, url: str) -> _MonkeyPatchedWSGIResponse:
     if user is not None:
         client.force_login(user)
     with time_travel(2017, 8, 20):
@@ -147,7 +152,7 @@ def test_a_page_costs_the_same_queries_for_3_and_30_communities(
     community_one_staff: User,
     street_admin: User,
     housing_staff: User,
-    django_assert_max_num_queries: object,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
     url: str,
 ) -> None:
     Community.objects.create(name="示例社区三", order=3)

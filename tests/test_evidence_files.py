@@ -211,7 +211,7 @@ def test_a_file_that_is_not_what_it_claims_is_refused_and_nothing_is_stored(
     assert response.status_code == 400
     [form] = [form for form in page_forms(response) if form.assignment == item_8]
     assert len(form.errors["evidence_files"]) == 1
-    assert form.errors["evidence_files"][0].startswith(message)
+    assert str(form.errors["evidence_files"][0]).startswith(message)
     assert message in response.content.decode()
     assert not Evidence.objects.exists()
     assert not ProgressReport.objects.exists()

@@ -10,6 +10,7 @@ import io
 
 import openpyxl
 import pytest
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
 from import_export.formats.base_formats import CSV
@@ -44,7 +45,11 @@ def admin_export(admin_client: Client, file_format: str) -> bytes:
     response = admin_client.post(
         reverse("admin:communities_compound_export"), {"format": file_format, "resource": "0"}
     )
-    return b"".join(response.streaming_content) if response.streaming else response.content
+    return (
+        b"".join(response.streaming_content)
+        if isinstance(response, StreamingHttpResponse)
+        else response.content
+    )
 
 
 def test_the_admins_xlsx_export_writes_formula_like_text_as_text(

@@ -78,7 +78,7 @@ def test_community_staff_ask_for_an_extension_and_see_it_pending_on_the_page(
     assert row_of(response, item_8)["deadline"] == item_8.item.checklist.filing_deadline(2017, 7)
 
 
-REFUSALS = {
+REFUSALS: dict[str, tuple[dict[str, Any], str]] = {
     # July's filing day, Saturday 5 August, moves to Monday 7 August.
     "the current deadline itself": ({"until": "2017-08-07"}, "申请的日期须晚于现在的截止日期。"),
     "the filing day before it moved": ({"until": "2017-08-05"}, "申请的日期须晚于现在的截止日期。"),

@@ -162,6 +162,7 @@ def test_late_filers_are_escalated_to_the_lead_units_and_the_street_admin(
     assert to_housing.text == (
         f"示例社区一 7月进展逾期 3 天未提交:第 {'、'.join(map(str, housing_items))} 项。"
     )
+    assert to_housing.message is not None
     assert to_housing.message.url == "/review/" or "/review/" in to_housing.message.body
     [to_admin] = escalations(street_admin)
     assert to_admin.text.startswith("示例社区一 7月进展逾期 3 天未提交:第 1、2、3")

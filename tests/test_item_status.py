@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from communities.models import Community, Unit
 from communities.roles import Role
@@ -50,7 +51,7 @@ def test_the_item_page_shows_each_party_s_state_for_the_month_with_verdicts(
     community_one: Community,
     community_one_staff: User,
     housing_staff: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     report = file_report(world, 8, community_one, community_one_staff)
     client.force_login(housing_staff)
@@ -89,7 +90,7 @@ def test_an_unfiled_month_is_late_once_its_deadline_has_passed(
     community_two: Community,
     community_two_staff: User,
     housing_staff: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     extension = extension_request(
         assignment=assignment_of(world, 8, community_two),
@@ -118,7 +119,7 @@ def test_a_lead_unit_sees_another_party_s_draft_only_as_not_submitted(
     community_two: Community,
     community_two_staff: User,
     housing_staff: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     file_report(world, 8, community_two, community_two_staff, submit=False)
     client.force_login(housing_staff)
@@ -141,7 +142,7 @@ def test_community_staff_see_only_their_own_row_drafts_included(
     community_one_staff: User,
     community_two: Community,
     community_two_staff: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     draft = file_report(world, 8, community_one, community_one_staff, submit=False)
     file_report(world, 8, community_two, community_two_staff)
@@ -171,7 +172,7 @@ def test_users_who_see_everything_see_every_party_drafts_included(
     housing_staff: User,
     street_admin: User,
     leader: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     file_report(world, 8, community_one, community_one_staff, submit=False)
     progress_report_approve(
@@ -251,7 +252,7 @@ def test_the_item_page_needs_the_same_queries_for_any_number_of_communities(
     community_two: Community,
     community_two_staff: User,
     housing_staff: User,
-    django_assert_max_num_queries: object,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
     august_3rd_2017: object,
 ) -> None:
     file_report(world, 8, community_one, community_one_staff)
@@ -263,7 +264,7 @@ def test_the_item_page_needs_the_same_queries_for_any_number_of_communities(
     # their values; header: memberships, role names, unread messages; the session saved
     # (savepoint, update, release).
     expected = 20
-    with django_assert_max_num_queries(expected):  # type: ignore[operator]
+    with django_assert_max_num_queries(expected):
         assert len(client.get(f"/items/{item_8.pk}/").context["rows"]) == 2
 
     for number in range(4):
@@ -280,7 +281,7 @@ def test_the_item_page_needs_the_same_queries_for_any_number_of_communities(
             by=staff,
         )
     client.force_login(housing_staff)
-    with django_assert_max_num_queries(expected):  # type: ignore[operator]
+    with django_assert_max_num_queries(expected):
         response = client.get(f"/items/{item_8.pk}/")
     states = [row.report.workflow_state if row.report else "—" for row in response.context["rows"]]
     assert states == ["submitted", "—", "submitted", "—", "submitted", "—"]

@@ -9,14 +9,17 @@ item 16's weekly contact with 城管 (each community). The checklist was issued 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from pytest_django import DjangoAssertNumQueries
 
 from communities.models import Community
 from communities.roles import Role
 from meetings.compliance import (
+    DutyMonth,
     community_year_compliance,
     judge_duty_month,
     month_compliance,
@@ -37,7 +40,7 @@ def duty(checklist: Checklist, item: int, level: str = Target.Level.PARTY) -> Ta
 
 
 @pytest.fixture
-def mid_august(world: Checklist) -> time_machine.travel:
+def mid_august(world: Checklist) -> Iterator[None]:
     with time_machine.travel(datetime.datetime(2017, 8, 10, 10, 0, tzinfo=SHANGHAI), tick=False):
         yield
 
@@ -86,6 +89,7 @@ def test_a_fortnightly_meeting_with_a_fifteen_day_gap_is_behind(
     table = month_compliance(checklist=world, year=2017, month=7, today=AUGUST_10)
     cells = {row.label: row.cells[2] for row in table.rows if row.community}
     one, two = cells["示例社区一"], cells["示例社区二"]
+    assert one is not None and two is not None
     assert (one.held, one.required, one.verdict) == (3, 2, BEHIND)
     assert one.overdue_on == datetime.date(2017, 7, 18)  # due by the 17th, held on the 18th
     assert one.explanation == "7月18日起距上次开展已超过 14 天"
@@ -116,10 +120,12 @@ def judge_month_of(
     community: Community,
     month: int,
     today: datetime.date,
-) -> object:
+) -> DutyMonth:
     table = month_compliance(checklist=checklist, year=2017, month=month, today=today)
     row = next(row for row in table.rows if row.community == community)
-    return row.cells[table.duties.index(target)]
+    cell = row.cells[table.duties.index(target)]
+    assert cell is not None, "the community owes this duty"
+    return cell
 
 
 def test_a_monthly_duty_is_met_by_one_meeting_in_the_month(
@@ -181,8 +187,10 @@ def test_the_street_owes_the_monthly_joint_meeting_and_communities_do_not(
     street = table.rows[-1]
     assert street.community is None and street.label == "街道"
     column = table.duties.index(street_meeting)
-    assert street.cells[column].verdict == MET
-    assert street.cells[column].last_held_on == datetime.date(2017, 7, 25)
+    cell = street.cells[column]
+    assert cell is not None
+    assert cell.verdict == MET
+    assert cell.last_held_on == datetime.date(2017, 7, 25)
     # The street owes only the street-level duty; communities never owe it.
     assert [cell is None for cell in street.cells] == [True, False, True, True]
     assert all(row.cells[column] is None for row in table.rows[:-1])
@@ -294,8 +302,8 @@ def test_a_community_s_year_shows_its_own_duties_from_july_to_this_month(
     year = community_year_compliance(checklist=world, community=community_one, today=AUGUST_10)
     assert [d.item.number for d in year.duties] == [3, 14, 16]  # not the street's
     assert [row.month for row in year.months] == [7, 8]
-    assert [cell.verdict for cell in year.months[0].cells] == [MET, BEHIND, BEHIND]
-    assert [cell.verdict for cell in year.months[1].cells] == [ON_TRACK, BEHIND, BEHIND]
+    assert [cell and cell.verdict for cell in year.months[0].cells] == [MET, BEHIND, BEHIND]
+    assert [cell and cell.verdict for cell in year.months[1].cells] == [ON_TRACK, BEHIND, BEHIND]
 
 
 def test_judging_a_month_by_hand(checklist_2017: Checklist) -> None:
@@ -330,18 +338,18 @@ def test_the_office_table_needs_the_same_queries_for_any_number_of_communities(
     community_one: Community,
     street_admin: User,
     mid_august: None,
-    django_assert_num_queries: object,
+    django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     held(duty(world, 14), community_one, 8, 1, street_admin)
     # the duties with their items; the parties (assignments with their communities); the
     # month's held meetings; the last held meeting before the month of each party
-    with django_assert_num_queries(4):  # type: ignore[operator]
+    with django_assert_num_queries(4):
         month_compliance(checklist=world, year=2017, month=8, today=AUGUST_10)
     for number in range(6):
         community = Community.objects.create(name=f"新增社区{number}", order=10 + number)
         staff = _person(f"staff{number}", Role.COMMUNITY_STAFF, community=community)
         assignments_generate(checklist=world)
         held(duty(world, 14), community, 8, 2, staff)
-    with django_assert_num_queries(4):  # type: ignore[operator]
+    with django_assert_num_queries(4):
         table = month_compliance(checklist=world, year=2017, month=8, today=AUGUST_10)
     assert len(table.rows) == 2 + 6 + 1

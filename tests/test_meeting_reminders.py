@@ -172,7 +172,8 @@ def test_the_street_is_alerted_when_its_last_joint_meeting_is_over_a_month_old(
     run_reminders(at(2017, 8, 4, 9))
     street = Reminder.objects.filter(kind=Reminder.Kind.MEETING_GAP, subject="street")
     assert {reminder.recipient for reminder in street} == {autonomy_staff, street_admin}
-    assert street.first().text == "街道上次联席会议在 7月3日(周一),已 32 天未召开。"
+    first = street.first()
+    assert first is not None and first.text == "街道上次联席会议在 7月3日(周一),已 32 天未召开。"
     assert not Reminder.objects.filter(recipient=leader).exists()
     assert not street.filter(recipient=community_one_staff).exists()
 

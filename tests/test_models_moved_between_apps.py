@@ -39,7 +39,9 @@ def _state_after(targets: list[tuple[str, str | None]]) -> StateApps:
     executor = MigrationExecutor(connection)
     executor.migrate(targets)
     executor.loader.build_graph()
-    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
+    return executor.loader.project_state(
+        [(app, name) for app, name in targets if name is not None]
+    ).apps
 
 
 @pytest.fixture
@@ -113,7 +115,11 @@ def test_every_row_is_found_after_the_move(
     assert month.deadline == deadline and month.community == community_one
     assert PartyMonth.objects.get(community=community_one, month=7).received == 12
     urge = UrgeNotice.objects.get()
-    assert (urge.assignment, urge.text, urge.sent_by.username) == (assignment, "请尽快填报。", "sender")
+    assert (urge.assignment, urge.text, urge.sent_by.username) == (
+        assignment,
+        "请尽快填报。",
+        "sender",
+    )
     assert ReminderSettings.load().filing_days_before == 5
     reminder = Reminder.objects.get()
     assert reminder.get_kind_display() == "填报逾期提醒"

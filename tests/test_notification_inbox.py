@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from notifications.models import Message
 from notifications.services import notify
@@ -88,7 +89,7 @@ def test_marking_read_needs_a_post(community_one_staff: User) -> None:
 
 
 def test_the_inbox_page_takes_a_fixed_number_of_queries(
-    community_one_staff: User, django_assert_num_queries
+    community_one_staff: User, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     client = client_for(community_one_staff)
     for number in range(3):

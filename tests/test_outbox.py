@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 import time_machine
@@ -23,6 +24,9 @@ from tests.smtp import SMTPServer
 from tests.worker import Worker
 from yijia.celery import app
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 DEAD_BROKER = "redis://127.0.0.1:1/0"
 
 
@@ -31,18 +35,23 @@ def dead_broker() -> Iterator[None]:
     """The broker does not answer (nothing listens on port 1)."""
     previous_url, previous_environment = app.conf.broker_url, os.environ.get("CELERY_BROKER_URL")
     # Celery reads CELERY_BROKER_URL from the environment before its configuration.
-    os.environ["CELERY_BROKER_URL"] = app.conf.broker_url = DEAD_BROKER
-    # Celery keeps a pool of connections; drop it so that it connects to the new URL.
-    app._pool, app.amqp._producer_pool = None, None
+    # (Item assignment: the stubs know ``broker_url`` only as a read-only property.)
+    os.environ["CELERY_BROKER_URL"] = app.conf["broker_url"] = DEAD_BROKER
+    _forget_connections()
     try:
         yield
     finally:
-        app.conf.broker_url = previous_url
+        app.conf["broker_url"] = previous_url
         if previous_environment is None:
             del os.environ["CELERY_BROKER_URL"]
         else:
             os.environ["CELERY_BROKER_URL"] = previous_environment
-        app._pool, app.amqp._producer_pool = None, None
+        _forget_connections()
+
+
+def _forget_connections() -> None:
+    """Celery keeps a pool of connections; drop it so that it connects to the new URL."""
+    app._pool, app.amqp._producer_pool = None, None  # type: ignore[attr-defined]  # Celery's private pools
 
 
 @pytest.fixture
@@ -51,7 +60,7 @@ def broker_down() -> Iterator[None]:
         yield
 
 
-def return_through_the_page(reviewer: User, report: ProgressReport) -> object:
+def return_through_the_page(reviewer: User, report: ProgressReport) -> _MonkeyPatchedWSGIResponse:
     client = Client()
     client.force_login(reviewer)
     return client.post(f"/reports/{report.pk}/return/", {"comment": "请补充会议签到表照片。"})

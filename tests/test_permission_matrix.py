@@ -9,6 +9,7 @@ they may see answers 403; an anonymous visitor is sent to the login page. Never 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pytest
@@ -131,7 +132,9 @@ def people(
 
 # (name, method, url(objects), data, expected status per role; "ok" is 200 for GET and a
 # redirect for a successful POST)
-def _pages() -> list[tuple[str, str, object, dict[str, str], dict[str, object]]]:
+def _pages() -> list[
+    tuple[str, str, Callable[[Objects], str], dict[str, str], Mapping[str, object]]
+]:
     everyone = dict.fromkeys(ROLES[1:], 200)
     return [
         ("home", "get", lambda o: "/", {}, everyone),
@@ -380,14 +383,14 @@ def test_each_role_reaches_only_what_it_may(
     client: Client,
     objects: Objects,
     people: dict[str, User | None],
-    page: tuple[str, str, object, dict[str, str], dict[str, object]],
+    page: tuple[str, str, Callable[[Objects], str], dict[str, str], Mapping[str, object]],
     role: str,
 ) -> None:
     name, method, url_of, data, expected_by_role = page
     user = people[role]
     if user is not None:
         client.force_login(user)
-    url = url_of(objects)  # type: ignore[operator]
+    url = url_of(objects)
     if name == "request extension":
         data = {
             "assignment": str(objects.draft.assignment_id),

@@ -7,9 +7,11 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from pytest_django import Settings
 
 from communities.models import Community
 from notifications.models import Message, WebhookEndpoint
@@ -25,7 +27,7 @@ class RobotServer:
     (The only stand-in of the suite: the real robots are on the internet.)"""
 
     def __init__(self, answer: dict[str, object]) -> None:
-        received: list[dict[str, object]] = []
+        received: list[dict[str, Any]] = []  # the JSON bodies
         self.received = received
 
         class Handler(BaseHTTPRequestHandler):
@@ -80,7 +82,7 @@ def test_a_person_without_an_email_address_gets_the_inbox_message_only(
 
 
 def test_an_smtp_server_that_is_down_is_tried_again_by_the_next_run(
-    world: Checklist, community_one_staff: User, settings: object
+    world: Checklist, community_one_staff: User, settings: Settings
 ) -> None:
     community_one_staff.email = "one@example.cn"
     community_one_staff.save()

@@ -31,7 +31,7 @@ def submitted(
     world: Checklist,
     community_one: Community,
     community_one_staff: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> ProgressReport:
     """Community one's July report on item 8 (业委会组建率, led by 房管所), submitted."""
     return file_report(world, 8, community_one, community_one_staff)
@@ -93,7 +93,7 @@ def test_every_transition_appears_in_the_history_with_who_when_from_to_and_comme
     submitted: ProgressReport,
     housing_staff: User,
     community_one_staff: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     client.force_login(housing_staff)
     client.post(f"/reports/{submitted.pk}/return/", {"comment": "请补充照片"})
@@ -287,7 +287,7 @@ def extension(
     world: Checklist,
     community_one: Community,
     community_one_staff: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> DeadlineExtension:
     """Community one asks to file July's item 8 by 15 August instead of the filing
     deadline (the 5th, a Saturday, moved to Monday 7 August)."""
@@ -308,7 +308,7 @@ def test_a_granted_extension_moves_the_deadline_and_the_report_is_no_longer_late
     community_one: Community,
     community_one_staff: User,
     housing_staff: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     august_3rd_2017.move_to(datetime.datetime(2017, 8, 10, 9, 0, tzinfo=SHANGHAI))
     report = file_report(world, 8, community_one, community_one_staff)

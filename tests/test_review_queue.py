@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from communities.models import Community
 from communities.roles import Role
@@ -35,7 +36,7 @@ def reports(
     community_one_staff: User,
     community_two_staff: User,
     housing_staff: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> dict[str, ProgressReport]:
     """July: community one submits items 8 (房管所) and 1 (社区党建办), keeps item 18 as a
     draft and has item 7 approved; community two submits item 18; June: community one
@@ -76,7 +77,7 @@ def test_the_queue_marks_reports_filed_after_their_deadline(
     community_two_staff: User,
     housing_staff: User,
     reports: dict[str, ProgressReport],
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     august_3rd_2017.move_to(datetime.datetime(2017, 8, 9, 9, 0, tzinfo=SHANGHAI))
     late = file_report(world, 8, community_two, community_two_staff)
@@ -96,7 +97,7 @@ def test_filters_narrow_the_queue(
     community_one = reports["one_8"].assignment.community
     assert community_one is not None
 
-    def queued(**filters: object) -> set[tuple[int, str, int]]:
+    def queued(**filters: str | int) -> set[tuple[int, str, int]]:
         response = client.get("/review/", filters)
         assert response.status_code == 200
         return _queued(response)
@@ -127,7 +128,7 @@ def test_the_filters_offer_only_what_the_unit_reviews(
     assert 1 not in items
 
     item_1 = reports["one_1"].assignment.item
-    response = client.get("/review/", {"state": "submitted", "item": item_1.pk})
+    response = client.get("/review/", {"state": "submitted", "item": str(item_1.pk)})
     assert "选择一个有效的选项" in response.content.decode()
     assert (1, "示例社区一", 7) not in _queued(response)
 
@@ -178,7 +179,7 @@ def test_the_street_admin_decides_extensions_only_on_the_items_its_unit_leads(
     community_one: Community,
     community_one_staff: User,
     street_admin: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     # 街道联席办 leads item 9 (业委会成员轮训), not item 8.
     requests = {
@@ -213,7 +214,7 @@ def test_a_lead_unit_decides_the_pending_extensions_on_its_items_from_the_queue(
     community_one: Community,
     community_one_staff: User,
     housing_staff: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     on_8 = extension_request(
         assignment=assignment_of(world, 8, community_one),
@@ -249,7 +250,7 @@ def test_the_queue_shows_fifty_reports_a_page(
     community_one_staff: User,
     community_two_staff: User,
     leader: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     for number in [*range(1, 15), *range(16, 28)]:  # item 15 is for two units
         file_report(world, number, community_one, community_one_staff)
@@ -285,7 +286,7 @@ def test_the_queue_needs_the_same_queries_for_any_number_of_communities(
     community_one: Community,
     community_one_staff: User,
     housing_staff: User,
-    django_assert_max_num_queries: object,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     extension_request(
         assignment=assignment_of(world, 8, community_one),
@@ -303,7 +304,7 @@ def test_the_queue_needs_the_same_queries_for_any_number_of_communities(
     # assignments' extensions; header: memberships, role names, unread messages; the
     # session saved (savepoint, update, release).
     expected = 25
-    with django_assert_max_num_queries(expected):  # type: ignore[operator]
+    with django_assert_max_num_queries(expected):
         assert len(client.get("/review/").context["rows"]) == 3
 
     for community, staff in _more_communities(world, 4):
@@ -318,7 +319,7 @@ def test_the_queue_needs_the_same_queries_for_any_number_of_communities(
             by=staff,
         )
     client.force_login(housing_staff)
-    with django_assert_max_num_queries(expected):  # type: ignore[operator]
+    with django_assert_max_num_queries(expected):
         response = client.get("/review/")
     assert len(response.context["rows"]) == 3 + 16
     assert len(response.context["extensions"]) == 5
@@ -329,19 +330,19 @@ def test_the_street_admin_s_queue_needs_the_same_queries_for_any_number_of_commu
     world: Checklist,
     reports: dict[str, ProgressReport],
     street_admin: User,
-    django_assert_max_num_queries: object,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     client.force_login(street_admin)
     # as for a lead unit (the street admin is 街道联席办 staff and reviews its items), less
     # the extensions of pending requests' assignments: there are no pending requests
     expected = 24
-    with django_assert_max_num_queries(expected):  # type: ignore[operator]
+    with django_assert_max_num_queries(expected):
         client.get("/review/", {"state": "", "mine": ""})
 
     for community, staff in _more_communities(world, 4):
         for number in (1, 8, 9):
             file_report(world, number, community, staff)
     client.force_login(street_admin)
-    with django_assert_max_num_queries(expected):  # type: ignore[operator]
+    with django_assert_max_num_queries(expected):
         response = client.get("/review/", {"state": ""})
     assert response.context["page"].paginator.count == 5 + 12

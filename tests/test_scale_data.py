@@ -200,8 +200,8 @@ def test_the_figures_improve_over_the_year(db: None) -> None:
         report__assignment__community__in=generated_communities(), target__kind=Target.Kind.RATE
     )
     rate = {
-        month: sum(v.numerator for v in values.filter(report__month=month))
-        / sum(v.denominator for v in values.filter(report__month=month))
+        month: sum(v.numerator or 0 for v in values.filter(report__month=month))
+        / sum(v.denominator or 0 for v in values.filter(report__month=month))
         for month in (1, 12)
     }
     assert rate[1] < rate[12]

@@ -191,6 +191,7 @@ def test_the_database_refuses_a_numerator_above_the_denominator(world: Checklist
     from django.db import IntegrityError, transaction
 
     assignment = world.items.get(number=8).assignments.first()
+    assert assignment is not None
     report = ProgressReport.objects.create(assignment=assignment, year=2017, month=8)
     with pytest.raises(IntegrityError), transaction.atomic():
         TargetValue.objects.create(

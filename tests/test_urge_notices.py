@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils.http import urlencode
+from pytest_django import DjangoAssertNumQueries
 
 from communities.models import Community
 from communities.services import membership_add
@@ -31,13 +34,16 @@ from tests.filing import file_report, time_travel
 from tests.reminders import inbox
 from tests.smtp import SMTPServer
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 pytestmark = pytest.mark.django_db
 
 DASHBOARD = "/?year=2017&month=7"
 
 
 @pytest.fixture
-def august_10th_2017() -> Iterator[time_machine.Coordinates]:
+def august_10th_2017() -> Iterator[time_machine.Traveller]:
     """Thursday 10 August 2017, 10:00 in Shanghai: July's reports are three days late."""
     with time_travel(2017, 8, 10) as traveller:
         yield traveller
@@ -57,18 +63,24 @@ def client_for(user: User) -> Client:
 
 def urge_page(assignment: Assignment, month: int = 7, next_url: str = DASHBOARD) -> str:
     """The one page that sends an urge: the dashboard's urge page of the cell."""
-    query = urlencode({"assignment": assignment.pk, "year": 2017, "month": month, "next": next_url})
+    params: dict[str, int | str] = {
+        "assignment": assignment.pk,
+        "year": 2017,
+        "month": month,
+        "next": next_url,
+    }
+    query = urlencode(params)
     return f"{reverse('dashboard_urge')}?{query}"
 
 
 def post_urge(
     user: User, assignment: Assignment, month: int = 7, next_url: str = DASHBOARD, **data: str
-) -> object:
+) -> _MonkeyPatchedWSGIResponse:
     return client_for(user).post(urge_page(assignment, month, next_url), data)
 
 
-def flashed(response: object) -> list[str]:
-    return [str(message) for message in response.wsgi_request._messages]
+def flashed(response: _MonkeyPatchedWSGIResponse) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def urge_of(assignment: Assignment, by: User) -> UrgeNotice:
@@ -83,7 +95,7 @@ def test_the_street_admin_urges_a_late_month_and_the_party_staff_find_it_in_thei
     street_admin: User,
     community_one_staff: User,
     community_two_staff: User,
-    august_10th_2017: object,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     response = post_urge(street_admin, late_cell)
 
@@ -106,7 +118,10 @@ def test_the_street_admin_urges_a_late_month_and_the_party_staff_find_it_in_thei
 
 
 def test_the_urging_text_can_be_written_by_the_sender(
-    late_cell: Assignment, street_admin: User, community_one_staff: User, august_10th_2017: object
+    late_cell: Assignment,
+    street_admin: User,
+    community_one_staff: User,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     post_urge(street_admin, late_cell, text="  区里周五检查,请今天内补报。 ")
     assert UrgeNotice.objects.get().text == "区里周五检查,请今天内补报。"
@@ -114,7 +129,10 @@ def test_the_urging_text_can_be_written_by_the_sender(
 
 
 def test_the_lead_unit_of_the_item_urges_too(
-    late_cell: Assignment, housing_staff: User, community_one_staff: User, august_10th_2017: object
+    late_cell: Assignment,
+    housing_staff: User,
+    community_one_staff: User,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     response = post_urge(housing_staff, late_cell)
     assert response.status_code == 302
@@ -127,7 +145,7 @@ def test_the_urge_is_emailed_through_the_outbox_with_a_link_to_acknowledge(
     street_admin: User,
     community_one_staff: User,
     smtp_server: SMTPServer,
-    august_10th_2017: object,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     community_one_staff.email = "one@example.cn"
     community_one_staff.save()
@@ -144,7 +162,10 @@ def test_the_urge_is_emailed_through_the_outbox_with_a_link_to_acknowledge(
 
 
 def test_a_double_click_urges_once(
-    late_cell: Assignment, street_admin: User, community_one_staff: User, august_10th_2017: object
+    late_cell: Assignment,
+    street_admin: User,
+    community_one_staff: User,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     first = post_urge(street_admin, late_cell)
     second = post_urge(street_admin, late_cell)
@@ -158,7 +179,7 @@ def test_a_month_still_unacknowledged_can_be_urged_again_the_next_day(
     late_cell: Assignment,
     street_admin: User,
     community_one_staff: User,
-    august_10th_2017: time_machine.Coordinates,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     first = urge_of(late_cell, street_admin)
     august_10th_2017.shift(datetime.timedelta(days=1))
@@ -170,7 +191,10 @@ def test_a_month_still_unacknowledged_can_be_urged_again_the_next_day(
 
 
 def test_an_acknowledged_month_can_be_urged_again_the_same_day(
-    late_cell: Assignment, street_admin: User, community_one_staff: User, august_10th_2017: object
+    late_cell: Assignment,
+    street_admin: User,
+    community_one_staff: User,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     urge_acknowledge(urge=urge_of(late_cell, street_admin), by=community_one_staff)
     urge_of(late_cell, street_admin)
@@ -181,7 +205,7 @@ def test_a_draft_or_returned_report_is_still_late(
     late_cell: Assignment,
     street_admin: User,
     community_one_staff: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     file_report(late_cell, community_one_staff)  # a draft, saved before the deadline
     august_3rd_2017.move_to(datetime.datetime(2017, 8, 10, 10, tzinfo=SHANGHAI))
@@ -195,7 +219,7 @@ def test_a_submitted_report_is_not_urged(
     late_cell: Assignment,
     street_admin: User,
     community_one_staff: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     file_report(late_cell, community_one_staff, submit=True)
     august_3rd_2017.move_to(datetime.datetime(2017, 8, 10, 10, tzinfo=SHANGHAI))
@@ -213,7 +237,7 @@ def test_an_approved_report_is_not_urged(
     street_admin: User,
     housing_staff: User,
     community_one_staff: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     report = file_report(late_cell, community_one_staff, submit=True)
     progress_report_approve(report=report, by=housing_staff)
@@ -234,7 +258,7 @@ def test_a_month_before_its_deadline_is_not_urged(
 
 
 def test_a_month_of_another_year_is_not_urged(
-    late_cell: Assignment, street_admin: User, august_10th_2017: object
+    late_cell: Assignment, street_admin: User, august_10th_2017: time_machine.Traveller
 ) -> None:
     with pytest.raises(ValidationError, match="2017年度清单的任务只能催办2017年的月份"):
         urge_send(assignment=late_cell, year=2016, month=7, by=street_admin)
@@ -245,7 +269,7 @@ def test_a_granted_extension_moves_the_day_urging_starts(
     street_admin: User,
     housing_staff: User,
     community_one_staff: User,
-    august_3rd_2017: time_machine.Coordinates,
+    august_3rd_2017: time_machine.Traveller,
 ) -> None:
     extension = extension_request(
         assignment=late_cell,
@@ -263,7 +287,7 @@ def test_a_granted_extension_moves_the_day_urging_starts(
 
 
 def test_leadership_reads_but_cannot_urge(
-    late_cell: Assignment, leader: User, august_10th_2017: object
+    late_cell: Assignment, leader: User, august_10th_2017: time_machine.Traveller
 ) -> None:
     assert post_urge(leader, late_cell).status_code == 403
     with pytest.raises(PermissionDenied, match="只有街道管理员或该任务的牵头单位可以催办"):
@@ -272,20 +296,20 @@ def test_leadership_reads_but_cannot_urge(
 
 
 def test_a_lead_unit_cannot_urge_an_item_it_does_not_lead(
-    late_cell: Assignment, party_building_staff: User, august_10th_2017: object
+    late_cell: Assignment, party_building_staff: User, august_10th_2017: time_machine.Traveller
 ) -> None:
     assert post_urge(party_building_staff, late_cell).status_code == 403
     assert not UrgeNotice.objects.exists()
 
 
 def test_the_party_cannot_urge_itself(
-    late_cell: Assignment, community_one_staff: User, august_10th_2017: object
+    late_cell: Assignment, community_one_staff: User, august_10th_2017: time_machine.Traveller
 ) -> None:
     assert post_urge(community_one_staff, late_cell).status_code == 403
 
 
 def test_an_unsafe_next_address_is_ignored(
-    late_cell: Assignment, street_admin: User, august_10th_2017: object
+    late_cell: Assignment, street_admin: User, august_10th_2017: time_machine.Traveller
 ) -> None:
     response = post_urge(street_admin, late_cell, next_url="https://evil.example/")
     assert UrgeNotice.objects.exists()
@@ -293,7 +317,7 @@ def test_an_unsafe_next_address_is_ignored(
 
 
 def test_opening_the_urge_page_sends_nothing(
-    late_cell: Assignment, street_admin: User, august_10th_2017: object
+    late_cell: Assignment, street_admin: User, august_10th_2017: time_machine.Traveller
 ) -> None:
     assert client_for(street_admin).get(urge_page(late_cell)).status_code == 200
     assert not UrgeNotice.objects.exists()
@@ -303,7 +327,10 @@ def test_opening_the_urge_page_sends_nothing(
 
 
 def test_the_party_staff_see_the_urge_and_acknowledge_it(
-    late_cell: Assignment, street_admin: User, community_one_staff: User, august_10th_2017: object
+    late_cell: Assignment,
+    street_admin: User,
+    community_one_staff: User,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     urge = urge_of(late_cell, street_admin)
     client = client_for(community_one_staff)
@@ -334,7 +361,7 @@ def test_acknowledging_twice_is_one_acknowledgement(
     late_cell: Assignment,
     street_admin: User,
     community_one_staff: User,
-    august_10th_2017: time_machine.Coordinates,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     colleague = User.objects.create_user("one-colleague")
     membership_add(user=colleague, community=late_cell.community)
@@ -348,7 +375,10 @@ def test_acknowledging_twice_is_one_acknowledgement(
 
 
 def test_the_sender_sees_whether_the_urge_was_acknowledged(
-    late_cell: Assignment, street_admin: User, community_one_staff: User, august_10th_2017: object
+    late_cell: Assignment,
+    street_admin: User,
+    community_one_staff: User,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     urge = urge_of(late_cell, street_admin)
     urge_acknowledge(urge=urge, by=community_one_staff)
@@ -359,7 +389,10 @@ def test_the_sender_sees_whether_the_urge_was_acknowledged(
 
 
 def test_another_community_neither_sees_nor_acknowledges_the_urge(
-    late_cell: Assignment, street_admin: User, community_two_staff: User, august_10th_2017: object
+    late_cell: Assignment,
+    street_admin: User,
+    community_two_staff: User,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     urge = urge_of(late_cell, street_admin)
     client = client_for(community_two_staff)
@@ -376,7 +409,7 @@ def test_another_community_neither_sees_nor_acknowledges_the_urge(
 def test_the_street_leadership_and_the_lead_unit_see_the_urge_but_do_not_acknowledge_it(
     late_cell: Assignment,
     street_admin: User,
-    august_10th_2017: object,
+    august_10th_2017: time_machine.Traveller,
     role: str,
     request: pytest.FixtureRequest,
 ) -> None:
@@ -390,7 +423,10 @@ def test_the_street_leadership_and_the_lead_unit_see_the_urge_but_do_not_acknowl
 
 
 def test_a_lead_unit_of_other_items_does_not_see_the_urge(
-    late_cell: Assignment, street_admin: User, party_building_staff: User, august_10th_2017: object
+    late_cell: Assignment,
+    street_admin: User,
+    party_building_staff: User,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     urge = urge_of(late_cell, street_admin)
     assert client_for(party_building_staff).get(urge.get_absolute_url()).status_code == 404
@@ -400,8 +436,8 @@ def test_the_urge_page_takes_a_fixed_number_of_queries(
     late_cell: Assignment,
     street_admin: User,
     community_one_staff: User,
-    django_assert_num_queries: object,
-    august_10th_2017: object,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     urge = urge_of(late_cell, street_admin)
     client = client_for(community_one_staff)
@@ -415,7 +451,10 @@ def test_the_urge_page_takes_a_fixed_number_of_queries(
 
 
 def test_the_inbox_offers_to_acknowledge_an_urge(
-    late_cell: Assignment, street_admin: User, community_one_staff: User, august_10th_2017: object
+    late_cell: Assignment,
+    street_admin: User,
+    community_one_staff: User,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     urge = urge_of(late_cell, street_admin)
     client = client_for(community_one_staff)
@@ -431,7 +470,10 @@ def test_the_inbox_offers_to_acknowledge_an_urge(
 
 
 def test_the_urge_state_says_whether_it_was_acknowledged(
-    late_cell: Assignment, street_admin: User, community_one_staff: User, august_10th_2017: object
+    late_cell: Assignment,
+    street_admin: User,
+    community_one_staff: User,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     urge = urge_of(late_cell, street_admin)
     assert render_to_string("dashboards/urge_state.html", {"urge": None}).strip() == ""
@@ -449,7 +491,7 @@ def test_the_admin_lists_urges_read_only_with_an_acknowledged_filter(
     late_cell: Assignment,
     street_admin: User,
     community_one_staff: User,
-    august_10th_2017: time_machine.Coordinates,
+    august_10th_2017: time_machine.Traveller,
 ) -> None:
     urge_acknowledge(urge=urge_of(late_cell, street_admin), by=community_one_staff)
     august_10th_2017.shift(datetime.timedelta(days=1))

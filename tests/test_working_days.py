@@ -12,6 +12,7 @@ import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
 from communities.models import Community
 from tasks import workdays
@@ -144,7 +145,7 @@ def test_an_extension_granted_to_a_sunday_runs_to_the_monday(
 
 
 def test_a_covered_year_never_asks_the_database(
-    checklist_2017: Checklist, django_assert_num_queries
+    checklist_2017: Checklist, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     # Entered by mistake for a covered year: the official calendar wins.
     enter(date(2017, 8, 7), CalendarDay.Kind.HOLIDAY, "误录")
@@ -211,7 +212,9 @@ def test_a_filing_day_on_an_entered_working_saturday_stays_on_that_saturday(
     assert checklist_2030.filing_deadline(2030, 9) == date(2030, 10, 5)
 
 
-def test_the_days_entered_for_a_year_are_read_once(django_assert_num_queries) -> None:
+def test_the_days_entered_for_a_year_are_read_once(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
     enter(date(2030, 10, 1), CalendarDay.Kind.HOLIDAY, "国庆节")
     with django_assert_num_queries(1):  # the year's CalendarDay rows
         assert next_working_day(date(2030, 10, 1)) == date(2030, 10, 2)

@@ -35,15 +35,16 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         .select_related("community", "unit")
         .annotate(unit_leads_items=Exists(ItemLeadUnit.objects.filter(unit=OuterRef("unit"))))
     )
-    roles = list(
-        Group.objects.filter(Q(user=user))
+    # [*…] rather than list(…), which makes django-stubs type the named rows twice.
+    roles = [
+        *Group.objects.filter(Q(user=user))
         .order_by("name")
         .annotate(
             sees_everything=_role_grants(access.VIEW_ALL_REPORTS),
             opens_dashboard=_role_grants(access.VIEW_DASHBOARD),
         )
         .values_list("name", "sees_everything", "opens_dashboard", named=True)
-    )
+    ]
     return {
         "user_roles": [role.name for role in roles],
         "user_places": [str(membership.community or membership.unit) for membership in places],

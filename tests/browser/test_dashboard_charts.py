@@ -55,7 +55,8 @@ def test_leadership_sees_the_dashboard_charts_drawn_and_prints_the_briefing(
     for chart in CHARTS:
         expect(page.locator(f"#{chart}")).to_have_attribute("data-drawn", "true")
         # ECharts drew into a canvas with something on it, not an empty box.
-        assert page.locator(f"#{chart} canvas").first.bounding_box()["height"] > 100
+        box = page.locator(f"#{chart} canvas").first.bounding_box()
+        assert box is not None and box["height"] > 100
     painted = page.evaluate(
         """() => [...document.querySelectorAll('.chart canvas')].map(canvas => {
             const context = canvas.getContext('2d');

@@ -124,7 +124,7 @@ def test_a_report_is_filed_returned_corrected_and_approved(
         screenshot(page, "community-workspace")
 
         watched.append(_watch(phone_page))
-        phone_page.context.add_cookies(page.context.cookies())
+        phone_page.context.add_cookies(page.context.cookies())  # type: ignore[arg-type]  # playwright types a read cookie and a cookie to set apart
         phone_page.goto(f"{base}/workspace/{MONTH}")
         expect(phone_page.get_by_role("heading", name="本月填报 · 2017年7月")).to_be_visible()
         screenshot(phone_page, "community-workspace-phone")

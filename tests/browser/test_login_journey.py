@@ -57,7 +57,7 @@ def test_a_worker_signs_in_and_sees_the_year_s_checklist(
 
     # The same page on a phone, signed in with the session the desktop login made.
     phone_events = _watch(phone_page)
-    phone_page.context.add_cookies(page.context.cookies())
+    phone_page.context.add_cookies(page.context.cookies())  # type: ignore[arg-type]  # playwright types a read cookie and a cookie to set apart
     phone_page.goto(live_server.url + "/")
     expect(phone_page.get_by_role("heading", name="宜居·共建")).to_be_visible()
     screenshot(phone_page, "home-phone")

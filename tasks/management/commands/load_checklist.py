@@ -3,7 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tasks.services import assignments_generate, checklist_load_file
 
@@ -15,7 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path, help="如 fixtures/checklist_2017.yaml")
 
     def handle(self, *args: Any, path: Path, **options: Any) -> None:
-        checklist = checklist_load_file(path=path)
+        try:
+            checklist = checklist_load_file(path=path)
+        except ValidationError as error:
+            raise CommandError("；".join(error.messages)) from None
         created = assignments_generate(checklist=checklist)
         self.stdout.write(
             f"已载入 {checklist}:{checklist.items.count()} 项任务,新生成 {created} 条任务分派。"
