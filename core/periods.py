@@ -50,9 +50,9 @@ def parameter_int(
     try:
         return parse_int(text, minimum=minimum, maximum=maximum)
     except ValueError:
+        # Said to a person who followed or edited a link: which part is wrong, not its bounds.
         raise Http404(
-            _("参数 %(name)s 应是 %(minimum)s 到 %(maximum)s 之间的整数")
-            % {"name": name, "minimum": minimum, "maximum": maximum}
+            _("链接中的“%(name)s”不对,请从页面上的链接重新打开。") % {"name": name}
         ) from None
 
 

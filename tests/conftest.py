@@ -15,6 +15,7 @@ import time_machine
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
 from django.utils import translation
+from django_celery_beat.models import PeriodicTask
 from pytest_django.fixtures import Settings
 
 from communities.models import Community, Compound, Unit
@@ -276,7 +277,7 @@ def _migration_rows_in_committing_tests(request: pytest.FixtureRequest) -> None:
     if marker is None or not marker.kwargs.get("transaction"):
         return
     request.getfixturevalue("transactional_db")
-    if Group.objects.exists():
+    if Group.objects.exists() and PeriodicTask.objects.exists():
         return
     from django.core.management.sql import emit_post_migrate_signal
     from django.db import connection

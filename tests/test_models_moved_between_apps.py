@@ -103,6 +103,13 @@ def test_every_row_is_found_after_the_move(
     old.get_model("notifications", "OutboxMessage").objects.create(
         task="assessments.summaries_rebuild", kwargs={"checklist_id": world.pk}
     )
+    interval = old.get_model("django_celery_beat", "IntervalSchedule").objects.create(
+        every=900, period="seconds"
+    )
+    old.get_model("django_celery_beat", "PeriodicTask").objects.update_or_create(
+        name="提醒:每 15 分钟检查到期事项",
+        defaults={"task": "notifications.reminders_run", "interval": interval, "crontab": None},
+    )
 
     counts = (old_months.count(), old_party_months.count())
     assert counts[0] > 1  # the world's summary rows, and the one written here
