@@ -183,10 +183,12 @@ class _Year:
 
 def _load_year(scheme: Scheme, month: int, today: datetime.date) -> _Year:
     checklist = scheme.checklist
+    # Only the months the checklist owes are scored (``Checklist.months_owed``).
+    months = [owed for owed in checklist.months_owed() if owed <= month]
     latest = (
         AssignmentMonth.objects.filter(
             year=checklist.year,
-            month__lte=month,
+            month__in=months,
             state=AssignmentMonth.State.APPROVED,
             community__isnull=False,
             item__checklist=checklist,
@@ -215,9 +217,7 @@ def _load_year(scheme: Scheme, month: int, today: datetime.date) -> _Year:
     end_of_month = datetime.date(
         checklist.year, month, calendar.monthrange(checklist.year, month)[1]
     )
-    judged = year_compliance(
-        checklist=checklist, months=range(1, month + 1), today=min(today, end_of_month)
-    )
+    judged = year_compliance(checklist=checklist, months=months, today=min(today, end_of_month))
     compliance: dict[tuple[int, int], tuple[int, int]] = defaultdict(lambda: (0, 0))
     for (target_id, community_id, _month), duty in judged.items():
         if community_id is None or duty.verdict == Target.Verdict.ON_TRACK:

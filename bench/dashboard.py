@@ -122,7 +122,7 @@ def build(url: str, size: int, rebuild: bool) -> None:
             "-c",
             "from tasks.models import Checklist; import datetime; "
             "Checklist.objects.filter(year=2017).update(issued_on=datetime.date(2016, 12, 28), "
-            "status='active')",
+            "takes_effect_on=datetime.date(2016, 12, 28), status='active')",
         ],
         url,
     )

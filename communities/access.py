@@ -17,6 +17,7 @@ from .models import (
     Community,
     CommunityGroupObjectPermission,
     CommunityUserObjectPermission,
+    Membership,
     Unit,
     UnitGroupObjectPermission,
     UnitUserObjectPermission,
@@ -55,6 +56,12 @@ def unit_q(user: AnyUser, codename: str, field: str) -> Q:
         group__user=user, permission__codename=codename
     ).values("content_object_id")
     return Q(**{f"{field}__in": by_user}) | Q(**{f"{field}__in": by_group})
+
+
+def staff_memberships() -> QuerySet[Membership]:
+    """The memberships of users who may log in: the staff who file and are reminded. A
+    community or unit with none has nobody of its own to receive its reminders."""
+    return Membership.objects.filter(user__is_active=True)
 
 
 def global_permissions(user: User) -> set[str]:

@@ -2,14 +2,15 @@
 
 Definitions (the dashboard's legend says the same in Chinese):
 
-- expected (应报): every assignment owes a report for every month from the month after the
-  checklist was issued (``meetings.duties.duties_start``) to December.
+- expected (应报): every assignment owes a report for every month the checklist owes
+  (``Checklist.months_owed``: from the month after it takes effect to December).
 - received (已报): a report submitted at least once (a returned report stays received).
 - on time (按时): first submitted on or before the filing deadline, a granted extension's
   date included.
 - overdue (逾期未报): not submitted, and the deadline has passed (today decides).
-- complete (完成): the month's report is approved and meets every target (an item without
-  measurable targets: approved and marked 已完成).
+- complete (完成): the month's report is approved and its status that counts is 已完成
+  (``ProgressReport.counted_status``): every target met, or — where no target measures
+  the item, or the lead unit accepted the party's exception — declared 已完成.
 - behind (目标滞后): a submitted or approved report with a target judged 滞后.
 
 Each figure is one grouped query on ``AssignmentMonth`` (one month) or ``PartyMonth`` (the
@@ -39,7 +40,6 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat
 
 from dashboards.models import UrgeNotice
-from meetings.duties import duties_start
 from reminders.due import filing_period
 from reminders.models import Reminder
 from tasks.filing import filed_late_q, late_q, month_being_filed, overdue_q
@@ -115,12 +115,9 @@ def month_aggregates(today: datetime.date) -> dict[str, Any]:
 
 
 def report_months(checklist: Checklist) -> list[int]:
-    """The months reports are owed for (the 2017 checklist, issued in June: July–December)."""
-    start = duties_start(checklist)
-    first = (
-        start.month if start.year == checklist.year else (1 if start.year < checklist.year else 13)
-    )
-    return list(range(first, 13))
+    """The months reports are owed for (the 2017 checklist, in force from 28 June:
+    July–December): ``Checklist.months_owed``."""
+    return checklist.months_owed()
 
 
 def default_month(checklist: Checklist, today: datetime.date) -> int:
@@ -152,6 +149,7 @@ class LateCell:
     reminders: int
     last_reminded: datetime.datetime | None
     urge: Any = None
+    year_closed: bool = False  # unfiled, it reads 未报(年度已结束), counted to the close
 
     @property
     def is_filed(self) -> bool:
@@ -351,10 +349,11 @@ def _late(checklist: Checklist, month: int, today: datetime.date) -> list[LateCe
     return [
         LateCell(
             cell=cell,
-            days_late=((cell.first_submitted_on or today) - cell.deadline).days,
+            days_late=checklist.days_late(cell.deadline, today, cell.first_submitted_on),
             reminders=cell.reminders_sent or 0,
             last_reminded=cell.last_reminded,
             urge=latest_urge(cell),
+            year_closed=checklist.is_closed(today),
         )
         for cell in cells
     ]

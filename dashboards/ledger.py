@@ -4,11 +4,13 @@
 * by item: one item, every party × every month up to a chosen one;
 * by community: one community, every item assigned to it × every month up to a chosen one.
 
-One row per assignment × month, whether or not a report was filed: a month with no report
-reads 未填报, so the ledger shows who is missing. The rows a user gets are those of the
-assignments they may read (``ledger_assignments_for``) and the reports they may open
-(``ProgressReport.objects.visible_to``): a lead unit never sees another party's draft, which
-reads 未提交. Every ledger is built in a fixed number of queries, whatever its length.
+One row per assignment × month owed (``Checklist.months_owed``), whether or not a report
+was filed: a month with no report reads 未填报, so the ledger shows who is missing. A month
+the checklist does not owe (before it took effect) has no row, unless a report exists.
+The rows a user gets are those of the assignments they may read (``ledger_assignments_for``)
+and the reports they may open (``ProgressReport.objects.visible_to``): a lead unit never
+sees another party's draft, which reads 未提交. Every ledger is built in a fixed number of
+queries, whatever its length.
 
 The export is read-only (no import): ``LedgerResource`` only writes, each cell through
 ``SpreadsheetResource.export_field``, so that formula injection is neutralised in every
@@ -130,7 +132,8 @@ class LedgerRow:
     @property
     def punctuality(self) -> str:
         """按时, 逾期 N 天 (filed late; the first submission counts), 未到期 (not filed,
-        not due yet) or 逾期未报 N 天 (not filed, deadline passed)."""
+        not due yet), 逾期未报 N 天 (not filed, deadline passed) or, once the year has
+        closed, 未报(年度已结束) (the count would grow for ever)."""
         # The model says whether it is late; the row only counts the days.
         judged = self.report or ProgressReport(
             assignment=self.assignment, year=self.year, month=self.month
@@ -140,10 +143,16 @@ class LedgerRow:
             filed_on = timezone.localdate(judged.first_submitted_at)
             if not late:
                 return gettext("按时")
-            return gettext("逾期 %(days)s 天") % {"days": (filed_on - self.deadline).days}
+            return gettext("逾期 %(days)s 天") % {
+                "days": self.item.checklist.days_late(self.deadline, self.today, filed_on)
+            }
         if not late:
             return gettext("未到期")
-        return gettext("逾期未报 %(days)s 天") % {"days": (self.today - self.deadline).days}
+        if self.item.checklist.is_closed(self.today):
+            return gettext("未报(年度已结束)")
+        return gettext("逾期未报 %(days)s 天") % {
+            "days": self.item.checklist.days_late(self.deadline, self.today)
+        }
 
 
 def _ledger_rows(
@@ -205,13 +214,16 @@ def _ledger_rows(
     for month in months:
         for assignment in fetched:
             report = by_month[assignment.pk].get(month)
+            unsubmitted = report is None and (assignment.pk, month) in filed
+            if not (report or unsubmitted or assignment.item.checklist.owes_month(year, month)):
+                continue  # not owed, and nothing filed: nothing is missing
             rows.append(
                 LedgerRow(
                     assignment=assignment,
                     year=year,
                     month=month,
                     report=report,
-                    unsubmitted=report is None and (assignment.pk, month) in filed,
+                    unsubmitted=unsubmitted,
                     today=today,
                 )
             )

@@ -306,5 +306,10 @@ class UrgeNotice(models.Model):
         return self.assignment.filing_deadline(self.year, self.month)
 
     def days_late(self, today: datetime.date) -> int:
-        """Days past the filing deadline on ``today`` (0 when not past)."""
-        return max(0, (today - self.filing_deadline()).days)
+        """Days past the filing deadline on ``today`` (0 when not past), counted no
+        further than the year's close (``Checklist.days_late``; uses a select of
+        ``assignment__item__checklist``)."""
+        return self.assignment.item.checklist.days_late(self.filing_deadline(), today)
+
+    def year_closed(self, today: datetime.date) -> bool:
+        return self.assignment.item.checklist.is_closed(today)

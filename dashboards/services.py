@@ -40,11 +40,17 @@ def may_urge(user: AnyUser, assignment: Assignment) -> bool:
 
 
 def _urge_default_text(
-    assignment: Assignment, month: int, deadline: datetime.date, days_late: int
+    assignment: Assignment, month: int, deadline: datetime.date, today: datetime.date
 ) -> str:
+    checklist = assignment.item.checklist
+    late = (
+        "年度已结束仍未报"
+        if checklist.is_closed(today)
+        else f"已逾期 {checklist.days_late(deadline, today)} 天"
+    )
     return (
         f"请尽快填报第 {assignment.item.number} 项 {month}月进展,"
-        f"截止日期为 {deadline:%Y-%m-%d},已逾期 {days_late} 天。"
+        f"截止日期为 {deadline:%Y-%m-%d},{late}。"
     )
 
 
@@ -70,6 +76,8 @@ def urge_send(
     if year != assignment.item.checklist.year:
         checklist_year = assignment.item.checklist.year
         raise ValidationError(f"{checklist_year}年度清单的任务只能催办{checklist_year}年的月份。")
+    if not assignment.item.checklist.owes_month(year, month):
+        raise ValidationError(f"{year}年{month}月不在清单应报的月份内,无需催办。")
     state = ProgressReport.WorkflowState
     handed_in = (
         ProgressReport.objects.for_month(year, month)
@@ -90,14 +98,13 @@ def urge_send(
     pending = UrgeNotice.objects.for_cell(assignment.pk, year, month).unacknowledged()
     if (urge := pending.filter(sent_on=today).first()) is not None:
         return urge
-    days_late = (today - deadline).days
     try:
         with transaction.atomic():
             urge = UrgeNotice.objects.create(
                 assignment=assignment,
                 year=year,
                 month=month,
-                text=text.strip() or _urge_default_text(assignment, month, deadline, days_late),
+                text=text.strip() or _urge_default_text(assignment, month, deadline, today),
                 sent_by=by,
                 sent_at=timezone.now(),
                 sent_on=today,

@@ -87,17 +87,17 @@ def cell_compute(
     evaluations = report.evaluate()
     cell.report_id = report.pk
     cell.state = report.workflow_state
-    cell.status = report.status
+    # The status that counts (``ProgressReport.counted_status``): the targets' judgement,
+    # or the declared one where no target measures the item or the lead unit accepted the
+    # party's exception. Complete is that status, approved.
+    cell.status = report.counted_status(evaluations)
     if report.first_submitted_at is not None:
         cell.first_submitted_on = timezone.localdate(report.first_submitted_at)
     cell.targets_total = len(evaluations)
     cell.targets_met = sum(e.verdict == Target.Verdict.MET for e in evaluations)
     cell.targets_behind = sum(e.verdict == Target.Verdict.BEHIND for e in evaluations)
     approved = report.workflow_state == ProgressReport.WorkflowState.APPROVED
-    if evaluations:
-        cell.is_complete = approved and cell.targets_met == cell.targets_total
-    else:
-        cell.is_complete = approved and report.status == ProgressReport.Status.COMPLETED
+    cell.is_complete = approved and cell.status == ProgressReport.Status.COMPLETED
     return cell
 
 

@@ -22,9 +22,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from communities import access
 from core.http import local_url, logged_in_user
 from core.periods import query_month, query_page, query_pk, query_year
-from reminders.due import party_subject
+from reminders.due import parties_without_staff, party_subject
 from reminders.models import Reminder
 from tasks.filing import is_filed_late, is_overdue
 from tasks.models import Checklist, Item, ItemLeadUnit, ProgressReport
@@ -97,10 +98,19 @@ def _dashboard(request: HttpRequest) -> tuple[Dashboard, Reach]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The office's dashboard for a month and the year to date."""
     board, reach = _dashboard(request)
+    # Whose reminders nobody of theirs receives: for those who see everything (one query).
+    unreminded = (
+        parties_without_staff(board.checklist) if access.sees_everything(request.user) else []
+    )
     return render(
         request,
         "dashboards/dashboard.html",
-        {"board": board, "reach": reach, "chart_data": board.chart_data()},
+        {
+            "board": board,
+            "reach": reach,
+            "chart_data": board.chart_data(),
+            "unreminded": unreminded,
+        },
     )
 
 
@@ -312,7 +322,9 @@ def urge(request: HttpRequest) -> HttpResponse:
     if assignment_id is None or year is None or month is None:
         raise Http404(_("缺少要催办的任务或月份"))
     cell = get_object_or_404(
-        AssignmentMonth.objects.select_related("item", "community", "unit", "assignment"),
+        AssignmentMonth.objects.select_related(
+            "item__checklist", "community", "unit", "assignment"
+        ),
         assignment_id=assignment_id,
         year=year,
         month=month,
@@ -371,7 +383,8 @@ def urge(request: HttpRequest) -> HttpResponse:
             "is_late": is_overdue(
                 submitted_on=cell.first_submitted_on, deadline=cell.deadline, today=today
             ),
-            "days_late": (today - cell.deadline).days,
+            "days_late": cell.item.checklist.days_late(cell.deadline, today),
+            "year_closed": cell.item.checklist.is_closed(today),
             "reminders": reminders,
             "earlier": earlier,
             "back": back,
@@ -422,6 +435,7 @@ def urge_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "item": urge.assignment.item,
             "deadline": urge.filing_deadline(),
             "days_late": urge.days_late(timezone.localdate()),
+            "year_closed": urge.year_closed(timezone.localdate()),
             "report": report,
             "is_party_staff": is_party_staff,
             "workspace_url": f"{reverse('workspace')}?year={urge.year}&month={urge.month}",

@@ -1,5 +1,7 @@
-"""The demo data set (示例数据): example communities, compounds, one user per role and a few
-months of reports, for trying the portal out. Never needed, nor loaded, in production."""
+"""The demo data set (示例数据): example communities with their compounds, staff for every
+community and every lead unit, the recurring meetings and four months of reports with their
+history and evidence (``demo.reports``), for trying the portal out. Never needed, nor
+loaded, in production."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import datetime
 import random
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
@@ -17,9 +20,10 @@ from communities.services import membership_add
 from meetings.duties import recurring_duties
 from meetings.models import Meeting
 from meetings.services import MeetingDetails, meeting_cancel, meeting_record
-from tasks.models import Assignment, Checklist, ProgressReport, Target, TargetValue
-from tasks.services import assignments_generate
-from tasks.signals import progress_loaded
+from tasks.models import Checklist, Item, Target
+from tasks.services import assignment_set_communities, assignments_generate
+
+from .reports import demo_staff, reports_tell
 
 DEMO_PASSWORD = "yijia-demo-2017"  # noqa: S105 (a published demo login, not a secret)
 COMMUNITY_NUMERALS = "一二三四五六七八"
@@ -31,14 +35,40 @@ class DemoLogin:
     username: str
     role: str
     place: str
+    name: str = ""
 
 
+# admin, fangguansuo, shequ1, shequ2 and lingdao are the logins README.md has always
+# documented; every other community and lead unit has its own staff too, so that each
+# report is filed by its community and reviewed by its item's lead unit.
 DEMO_LOGINS = (
-    DemoLogin("admin", Role.STREET_ADMIN, "街道联席办"),
-    DemoLogin("fangguansuo", Role.LEAD_UNIT_STAFF, "房管所"),
-    DemoLogin("shequ1", Role.COMMUNITY_STAFF, "示例社区一"),
-    DemoLogin("shequ2", Role.COMMUNITY_STAFF, "示例社区二"),
-    DemoLogin("lingdao", Role.LEADERSHIP, ""),
+    DemoLogin("admin", Role.STREET_ADMIN, "街道联席办", "吴晓燕"),
+    DemoLogin("fangguansuo", Role.LEAD_UNIT_STAFF, "房管所", "金国庆"),
+    DemoLogin("shequ1", Role.COMMUNITY_STAFF, "示例社区一", "王敏"),
+    DemoLogin("shequ2", Role.COMMUNITY_STAFF, "示例社区二", "李静"),
+    DemoLogin("lingdao", Role.LEADERSHIP, "", "许建国"),
+    DemoLogin("shequ3", Role.COMMUNITY_STAFF, "示例社区三", "张丽华"),
+    DemoLogin("shequ4", Role.COMMUNITY_STAFF, "示例社区四", "陈建国"),
+    DemoLogin("shequ5", Role.COMMUNITY_STAFF, "示例社区五", "顾佩琴"),
+    DemoLogin("shequ6", Role.COMMUNITY_STAFF, "示例社区六", "陆卫东"),
+    DemoLogin("shequ7", Role.COMMUNITY_STAFF, "示例社区七", "沈雪芳"),
+    DemoLogin("shequ8", Role.COMMUNITY_STAFF, "示例社区八", "周志强"),
+    DemoLogin("dangjian", Role.LEAD_UNIT_STAFF, "社区党建办", "徐海燕"),
+    DemoLogin("zizhi", Role.LEAD_UNIT_STAFF, "社区自治办", "朱文杰"),
+    DemoLogin("guanli", Role.LEAD_UNIT_STAFF, "社区管理办", "孙刚"),
+    DemoLogin("chengguan", Role.LEAD_UNIT_STAFF, "城管中队", "马军"),
+    DemoLogin("wangge", Role.LEAD_UNIT_STAFF, "联勤网格化中心", "胡磊"),
+    DemoLogin("wenti", Role.LEAD_UNIT_STAFF, "文体中心", "郭婷"),
+    DemoLogin("wenming", Role.LEAD_UNIT_STAFF, "社区文明办", "何颖"),
+    DemoLogin("fuwu", Role.LEAD_UNIT_STAFF, "社区服务办", "高玉兰"),
+    DemoLogin("sifasuo", Role.LEAD_UNIT_STAFF, "新成路司法所", "林彬"),
+    DemoLogin("tuangongwei", Role.LEAD_UNIT_STAFF, "团工委", "姚慧"),
+    DemoLogin("fulian", Role.LEAD_UNIT_STAFF, "妇联", "潘凤英"),
+    DemoLogin("guitusuo", Role.LEAD_UNIT_STAFF, "规土所", "施建华"),
+    DemoLogin("paichusuo", Role.LEAD_UNIT_STAFF, "新成路派出所", "邹勇"),
+    DemoLogin("anjian", Role.LEAD_UNIT_STAFF, "社区发展办(安监)", "曹强"),
+    DemoLogin("pingan", Role.LEAD_UNIT_STAFF, "社区平安办", "蒋涛"),
+    DemoLogin("shichang", Role.LEAD_UNIT_STAFF, "市场监管所", "唐洋"),
 )
 
 
@@ -48,12 +78,18 @@ def demo_load(*, checklist: Checklist, seed: int = 2017) -> list[DemoLogin]:
     rng = random.Random(seed)  # noqa: S311 (demo data, not security)
     communities = _demo_communities(rng)
     assignments_generate(checklist=checklist)
-    for item in checklist.items.filter(responsible_scope="selected_communities"):
-        for community in communities[:3]:
-            Assignment.objects.get_or_create(item=item, community=community)
+    for item in checklist.items.filter(responsible_scope=Item.Scope.SELECTED_COMMUNITIES):
+        concerned = list(Community.objects.filter(assignments__item=item))
+        missing = [community for community in communities[:3] if community not in concerned]
+        if missing:
+            assignment_set_communities(item=item, communities=concerned + missing)
     _demo_users()
-    _demo_reports(checklist=checklist, rng=rng)
+    units = list(Unit.objects.filter(name__in=[login.place for login in DEMO_LOGINS]))
+    staff = demo_staff(communities=communities, units=units)
+    # The meetings first: the reports' frequency targets count the meetings held.
     _demo_meetings(checklist=checklist, communities=communities, rng=rng)
+    months = range(DEMO_MONTHS[0], DEMO_MONTHS[-1] + 1)
+    reports_tell(checklist=checklist, months=months, staff=staff, seed=seed)
     return list(DEMO_LOGINS)
 
 
@@ -83,100 +119,23 @@ def _demo_communities(rng: random.Random) -> list[Community]:
 
 
 def _demo_users() -> None:
+    password = make_password(DEMO_PASSWORD)  # once: hashing is deliberately slow
     for login in DEMO_LOGINS:
         user, created = User.objects.get_or_create(
             username=login.username,
             defaults={"is_staff": login.role == Role.STREET_ADMIN},
         )
         if created:
-            user.set_password(DEMO_PASSWORD)
+            user.password = password
             user.is_superuser = login.role == Role.STREET_ADMIN
+        if created or not user.first_name:
+            user.first_name = login.name
             user.save()
         user.groups.add(Group.objects.get(name=login.role))
         if login.role == Role.COMMUNITY_STAFF:
             membership_add(user=user, community=Community.objects.get(name=login.place))
         elif login.place:
             membership_add(user=user, unit=Unit.objects.get(name=login.place))
-
-
-def _demo_value(target: Target, report: ProgressReport, rng: random.Random) -> TargetValue:
-    value = TargetValue(report=report, target=target)
-    kind = Target.Kind
-    if target.kind == kind.RATE:
-        value.denominator = rng.randint(0, 12)
-        floor = min(value.denominator, round(value.denominator * (0.4 + 0.1 * report.month / 2)))
-        value.numerator = rng.randint(floor, value.denominator)
-    elif target.kind == kind.COUNT:
-        value.quantity = rng.randint(0, int(target.threshold or 1) + 2)
-    elif target.kind == kind.FREQUENCY:
-        value.quantity = rng.randint(0, 5)
-    elif target.kind == kind.DEADLINE:
-        value.achieved_on = (
-            datetime.date(2017, 6, rng.randint(20, 30)) if rng.random() < 0.7 else None
-        )
-    elif target.kind == kind.ZERO_GROWTH:
-        value.quantity = 0 if rng.random() < 0.8 else rng.randint(1, 3)
-    else:
-        value.is_done = rng.random() < 0.2 * (report.month - 5)
-    return value
-
-
-def _demo_reports(*, checklist: Checklist, rng: random.Random) -> None:
-    if ProgressReport.objects.filter(assignment__item__checklist=checklist).exists():
-        return
-    reviewer = User.objects.get(username="fangguansuo")
-    filer = User.objects.get(username="shequ1")
-    assignments = (
-        Assignment.objects.for_checklist(checklist)
-        .select_related("item")
-        .prefetch_related("item__targets")
-    )
-    values: list[TargetValue] = []
-    for assignment in assignments:
-        for month in DEMO_MONTHS:
-            if month == DEMO_MONTHS[-1] and rng.random() < 0.25:
-                continue  # not filed yet
-            state = ProgressReport.WorkflowState.APPROVED
-            if month == DEMO_MONTHS[-1]:
-                state = rng.choice(list(ProgressReport.WorkflowState))
-            filed = state != ProgressReport.WorkflowState.DRAFT
-            submitted_at = _demo_submitted_at(checklist, month, rng) if filed else None
-            reviewed = state in (
-                ProgressReport.WorkflowState.APPROVED,
-                ProgressReport.WorkflowState.RETURNED,
-            )
-            report = ProgressReport.objects.create(
-                assignment=assignment,
-                year=checklist.year,
-                month=month,
-                status=rng.choice(list(ProgressReport.Status)),
-                narrative=f"{month}月按计划推进,相关台账已整理。",
-                workflow_state=state,
-                submitted_at=submitted_at,
-                first_submitted_at=submitted_at,
-                submitted_by=(filer if assignment.community_id else reviewer) if filed else None,
-                reviewed_at=(
-                    submitted_at + datetime.timedelta(days=1) if reviewed and submitted_at else None
-                ),
-                reviewed_by=reviewer if reviewed else None,
-                review_comment="请补充佐证材料。"
-                if state == ProgressReport.WorkflowState.RETURNED
-                else "",
-            )
-            values.extend(_demo_value(target, report, rng) for target in assignment.targets())
-    TargetValue.objects.bulk_create(values)
-    progress_loaded.send(sender=ProgressReport, checklist_id=checklist.pk)
-
-
-def _demo_submitted_at(checklist: Checklist, month: int, rng: random.Random) -> datetime.datetime:
-    """When a demo report was first submitted: mostly in the days before the deadline, one
-    in eight a few days after it."""
-    deadline = checklist.filing_deadline(checklist.year, month)
-    if rng.random() < 0.125:
-        day = deadline + datetime.timedelta(days=rng.randint(1, 6))
-    else:
-        day = deadline - datetime.timedelta(days=rng.randint(0, 4))
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
 
 
 def _demo_meetings(
@@ -189,7 +148,6 @@ def _demo_meetings(
     if Meeting.objects.filter(target__item__checklist=checklist).exists():
         return
     admin = User.objects.get(username="admin")
-    unit_staff = User.objects.get(username="fangguansuo")
     staff = {login.place: User.objects.get(username=login.username) for login in DEMO_LOGINS}
     first = datetime.date(checklist.year, DEMO_MONTHS[0], 1)
     last = datetime.date(checklist.year, DEMO_MONTHS[-1] + 1, 1) - datetime.timedelta(days=1)
@@ -202,9 +160,11 @@ def _demo_meetings(
 
     def record(target: Target, community: Community | None, day: datetime.date) -> Meeting:
         place = f"{community.name}居委会会议室" if community else "街道办事处会议室"
-        people = [admin, unit_staff]
-        if community is not None and community.name in staff:
-            people.append(staff[community.name])
+        # The community's staff (who record it) and the item's lead unit; the street's
+        # meeting is recorded by the street admin.
+        recorder = staff.get(community.name, admin) if community is not None else admin
+        lead = target.item.primary_lead_unit
+        people = list(dict.fromkeys([recorder, staff.get(lead.name if lead else "", admin)]))
         when = datetime.datetime.combine(day, datetime.time(rng.choice((9, 10, 14, 15))))
         return meeting_record(
             details=MeetingDetails(
@@ -216,7 +176,7 @@ def _demo_meetings(
                 attendees=people,
                 minutes=f"{target.title}:通报上期事项落实情况,议定本期事项和责任人。",
             ),
-            by=admin,
+            by=recorder,
         )
 
     for target in recurring_duties(checklist):

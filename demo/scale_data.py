@@ -45,7 +45,15 @@ from communities.models import (
 )
 from communities.roles import Role
 from communities.services import memberships_add_in_bulk
-from tasks.models import Assignment, Checklist, Item, ProgressReport, Target, TargetValue
+from tasks.models import (
+    Assignment,
+    Checklist,
+    Item,
+    ProgressReport,
+    Target,
+    TargetValue,
+    judge_status,
+)
 from tasks.services import assignment_set_communities, assignments_generate
 
 CODE_PREFIX = "SYN-"
@@ -296,7 +304,7 @@ def scale_data_remove(*, log: Log) -> None:
 
 
 @dataclass(frozen=True)
-class _CommunityFacts:
+class CommunityFacts:
     """What a community's figures are counted over."""
 
     compounds: int
@@ -310,7 +318,7 @@ class _World:
     """The generated parties, in memory for the reports stage."""
 
     communities: list[Community] = field(default_factory=list)
-    facts: dict[int, _CommunityFacts] = field(default_factory=dict)
+    facts: dict[int, CommunityFacts] = field(default_factory=dict)
     community_staff: dict[int, list[int]] = field(default_factory=dict)
     unit_staff: dict[int, list[int]] = field(default_factory=dict)
 
@@ -372,7 +380,7 @@ def _communities_create(*, count: int, seed: int, world: _World) -> Totals:
     compounds: list[Compound] = []
     for community in world.communities:
         own = _compounds(community, _rng(seed, community.code, "compounds"))
-        world.facts[community.pk] = _CommunityFacts(
+        world.facts[community.pk] = CommunityFacts(
             compounds=len(own),
             eligible=sum(c.is_eligible_for_owners_committee for c in own),
             with_committee=sum(c.has_owners_committee for c in own),
@@ -453,7 +461,7 @@ def _assignments_create(*, checklist: Checklist, seed: int, world: _World) -> in
 
 
 @dataclass(frozen=True)
-class _Habits:
+class Habits:
     """How a party files: ``laxness`` (0 diligent … 1 lax) makes reports late or missing,
     ``capability`` (0 … 1) how many of its items reach their targets."""
 
@@ -461,7 +469,7 @@ class _Habits:
     capability: float
 
     @classmethod
-    def draw(cls, rng: random.Random) -> _Habits:
+    def draw(cls, rng: random.Random) -> Habits:
         return cls(laxness=rng.random(), capability=rng.random())
 
     @property
@@ -477,7 +485,7 @@ class _Habits:
         return 0.03 + 0.3 * (1 - self.capability) ** 2  # 13% of items on average
 
 
-STREET_FACTS = _CommunityFacts(compounds=60, eligible=52, with_committee=45, managed=55)
+STREET_FACTS = CommunityFacts(compounds=60, eligible=52, with_committee=45, managed=55)
 Columns = tuple[int | None, int | None, int | None, datetime.date | None, bool | None]
 
 
@@ -485,7 +493,7 @@ def _month_end(year: int, month: int) -> datetime.date:
     return datetime.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _denominator(target: Target, facts: _CommunityFacts, rng: random.Random) -> int:
+def _denominator(target: Target, facts: CommunityFacts, rng: random.Random) -> int:
     """What a rate is counted over, read from the checklist's wording of its denominator:
     the community's compounds where it speaks of them, a plausible number otherwise."""
     label = target.denominator_label
@@ -512,13 +520,13 @@ def _denominator(target: Target, facts: _CommunityFacts, rng: random.Random) -> 
     return rng.randint(1, 12)
 
 
-def _course(
+def target_course(
     target: Target,
     *,
     year: int,
     months: range,
     behind: bool,
-    facts: _CommunityFacts,
+    facts: CommunityFacts,
     rng: random.Random,
 ) -> tuple[list[Columns], int]:
     """A target's figures for each month (numerator, denominator, quantity, achieved_on,
@@ -581,7 +589,7 @@ def _course(
     return columns, start
 
 
-def _status(evaluations: Sequence[Target.Verdict], *, ongoing: bool, started: bool) -> str:
+def report_status(evaluations: Sequence[Target.Verdict], *, ongoing: bool, started: bool) -> str:
     """The 进展状态 a party gives a report, from how its figures are judged: 滞后 when a
     target is behind, 已完成 when all are met (推进中 for a recurring duty, never done for
     the year), 未启动 before work starts."""
@@ -598,6 +606,7 @@ REPORT_COLUMNS = (
     "year",
     "month",
     "status",
+    "declared_status",
     "narrative",
     "workflow_state",
     "submitted_at",
@@ -682,8 +691,8 @@ class _ReportMaker:
         item: Item,
         *,
         is_street_level: bool,
-        habits: _Habits,
-        facts: _CommunityFacts,
+        habits: Habits,
+        facts: CommunityFacts,
         filers: list[int],
         rng: random.Random,
         drafts: bool = True,
@@ -696,7 +705,7 @@ class _ReportMaker:
         behind = rng.random() < habits.behind_rate
         courses, starts = [], []
         for target in targets:
-            course, start = _course(
+            course, start = target_course(
                 target, year=self.year, months=self.months, behind=behind, facts=facts, rng=rng
             )
             courses.append(course)
@@ -715,13 +724,16 @@ class _ReportMaker:
                 self._verdict(target, month, columns)
                 for target, columns in zip(targets, figures, strict=True)
             ]
-            status = _status(verdicts, ongoing=ongoing, started=month >= min(starts, default=1))
+            status = report_status(
+                verdicts, ongoing=ongoing, started=month >= min(starts, default=1)
+            )
             position = len(self.reports)
             self.reports.append(
                 self._report(
                     assignment_id,
                     month,
                     status=status,
+                    judged=judge_status(verdicts),
                     filers=filers,
                     reviewers=reviewers,
                     habits=habits,
@@ -740,9 +752,10 @@ class _ReportMaker:
         month: int,
         *,
         status: str,
+        judged: str | None,
         filers: list[int],
         reviewers: list[int],
-        habits: _Habits,
+        habits: Habits,
         drafts: bool,
         rng: random.Random,
     ) -> tuple[Any, ...]:
@@ -754,7 +767,9 @@ class _ReportMaker:
             "assignment_id": assignment_id,
             "year": self.year,
             "month": month,
-            "status": status,
+            # What counts is the targets' judgement; the party's own word is kept beside it.
+            "status": judged or status,
+            "declared_status": status,
             "narrative": rng.choice(NARRATIVES[Status(status)]),
             "workflow_state": state,
             "submitted_at": None,
@@ -854,7 +869,7 @@ def _reports_create(
             by_community.setdefault(community_id, []).append((pk, item_id, street))
         for community in chunk:
             rng = _rng(seed, community.code, "reports")
-            habits = _Habits.draw(rng)
+            habits = Habits.draw(rng)
             for pk, item_id, street in by_community.get(community.pk, []):
                 reports.add(
                     pk,
@@ -894,7 +909,7 @@ def _reports_create(
             assignment.pk,
             item,
             is_street_level=assignment.is_street_level,
-            habits=_Habits.draw(rng),
+            habits=Habits.draw(rng),
             facts=STREET_FACTS,
             filers=world.unit_staff[unit.pk],
             rng=rng,

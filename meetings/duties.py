@@ -68,16 +68,7 @@ def duty_parties(
 
 
 def duties_start(checklist: Checklist) -> datetime.date:
-    """The first day a checklist's recurring duties are owed: the first of the month after
-    it was issued (the 2017 checklist, issued on 28 June, from 1 July), the day itself when
-    issued on a first of the month, and 1 January when it was issued the year before or
-    gives no date. Months before are not judged."""
-    first_of_year = datetime.date(checklist.year, 1, 1)
-    issued = checklist.issued_on
-    if issued is None or issued < first_of_year:
-        return first_of_year
-    if issued.year > checklist.year:
-        return datetime.date(checklist.year + 1, 1, 1)
-    if issued.day == 1:
-        return issued
-    return datetime.date(issued.year + issued.month // 12, issued.month % 12 + 1, 1)
+    """The first day a checklist's recurring duties are owed: the first of its first month
+    owed (``Checklist.first_month_owed``; the 2017 checklist, in force from 28 June, from
+    1 July). Months before are not judged."""
+    return checklist.first_month_owed()

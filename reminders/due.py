@@ -20,11 +20,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, IntegerField, Max, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 
-from communities.models import Community, Membership, Unit
+from communities import access
+from communities.models import Community, Unit
 from communities.roles import Role
 from meetings.models import Meeting
 from notifications.models import WebhookEndpoint
@@ -42,6 +43,7 @@ from tasks.models import (
 from .models import Reminder, ReminderSettings
 
 Kind = Reminder.Kind
+ITEMS = "{items}"  # where a filing reminder's text names the items (its reader's own)
 WEEKDAYS = "一二三四五六日"
 
 
@@ -86,9 +88,7 @@ class Directory:
     def __init__(self) -> None:
         self.community_staff: dict[int, list[int]] = defaultdict(list)
         self.unit_staff: dict[int, list[int]] = defaultdict(list)
-        memberships = Membership.objects.filter(user__is_active=True).values_list(
-            "user_id", "community_id", "unit_id"
-        )
+        memberships = access.staff_memberships().values_list("user_id", "community_id", "unit_id")
         for user_id, community_id, unit_id in memberships:
             if community_id:
                 self.community_staff[community_id].append(user_id)
@@ -125,10 +125,44 @@ class Directory:
             recipients.append(Recipient(webhook_id=webhook))
         return recipients
 
+    def has_staff(self, community_id: int | None, unit_id: int | None) -> bool:
+        """Whether the party has an active staff account to remind (a group chat alone
+        cannot file); without one its filing reminders go to its lead units and the
+        street admins (``filing_reminders``)."""
+        if community_id:
+            return bool(self.community_staff.get(community_id))
+        return bool(self.unit_staff.get(unit_id))  # type: ignore[arg-type]
+
     def party_name(self, community_id: int | None, unit_id: int | None) -> str:
         if community_id:
             return self.community_names.get(community_id, "")
         return self.unit_names.get(unit_id, "")  # type: ignore[arg-type]
+
+
+def parties_without_staff(checklist: Checklist) -> list[str]:
+    """The names of the checklist's parties (active communities, then units) that have no
+    active staff account: nobody of theirs receives their reminders, which go to their
+    lead units and the street admins instead (``Directory.has_staff`` says the same for a
+    run). One query."""
+    assigned = Assignment.objects.filter(item__checklist=checklist)
+    staff = access.staff_memberships()
+    communities = (
+        Community.objects.active()
+        .filter(Exists(assigned.filter(community=OuterRef("pk"))))
+        .exclude(Exists(staff.filter(community=OuterRef("pk"))))
+        .annotate(party_kind=Value(0, output_field=IntegerField()))
+        .order_by()
+        .values_list("party_kind", "order", "name")
+    )
+    units = (
+        Unit.objects.filter(Exists(assigned.filter(unit=OuterRef("pk"))))
+        .exclude(Exists(staff.filter(unit=OuterRef("pk"))))
+        .annotate(party_kind=Value(1, output_field=IntegerField()))
+        .order_by()
+        .values_list("party_kind", "order", "name")
+    )
+    rows = communities.union(units).order_by("party_kind", "order", "name")
+    return [name for _kind, _order, name in rows]
 
 
 def _moment(day: datetime.date, settings: ReminderSettings) -> datetime.datetime:
@@ -154,10 +188,6 @@ def active_checklists() -> list[Checklist]:
     return list(Checklist.objects.filter(status=Checklist.Status.ACTIVE))
 
 
-def _report_months(checklist: Checklist) -> list[tuple[int, int]]:
-    return [(checklist.year, month) for month in range(1, 13)]
-
-
 def party_subject(community_id: int | None, unit_id: int | None) -> str:
     """What a filing reminder is about: its party, "community:5" or "unit:3"."""
     return f"community:{community_id}" if community_id else f"unit:{unit_id}"
@@ -171,13 +201,17 @@ def filing_period(year: int, month: int) -> str:
 def filing_reminders(
     now: datetime.datetime, settings: ReminderSettings, directory: Directory
 ) -> Iterator[Due]:
-    """Monthly filing: before the deadline, on it and after it to the staff of each party
-    that has not submitted; after ``escalate_after_days`` late, to the item's lead units
-    and the street admins. One reminder per party and month lists every item concerned."""
+    """Monthly filing, for the months the checklist owes (``Checklist.months_owed``):
+    before the deadline, on it and after it to the staff of each party that has not
+    submitted; after ``escalate_after_days`` late, to the item's lead units and the street
+    admins. One reminder per party and month lists every item concerned. A party with no
+    staff account has its reminders sent to its items' lead units and the street admins
+    instead, saying why: nobody else would hear of them."""
     today = timezone.localtime(now).date()
     window = datetime.timedelta(days=settings.catch_up_days + settings.escalate_after_days)
     for checklist in active_checklists():
-        for year, month in _report_months(checklist):
+        for month in checklist.months_owed():
+            year = checklist.year
             base = checklist.filing_deadline(year, month)
             first_stage = base - datetime.timedelta(days=settings.filing_days_before)
             if today < first_stage or today > base + window + datetime.timedelta(days=31):
@@ -228,6 +262,26 @@ def _filing_month(
         leads_by_item[item_id].append(lead_id)
 
     workspace = f"{reverse('workspace')}?year={year}&month={month}"
+    matrix = f"{reverse('dashboard_matrix')}?year={year}&month={month}"
+    today = timezone.localtime(now).date()
+    closed = checklist.is_closed(today)
+
+    def leads_and_admins(numbers: list[int], text: str) -> dict[int, str]:
+        """``text`` for the items' lead units and the street admins, by user: each lead
+        unit's staff hear of the items their unit leads, the street admins of every item
+        (a street admin in a lead unit gets the full list)."""
+        numbers_by_lead: dict[int, list[int]] = defaultdict(list)
+        for number in numbers:
+            for lead_unit_id in leads_by_item[item_of_number[number]]:
+                numbers_by_lead[lead_unit_id].append(number)
+        texts: dict[int, str] = {}
+        for lead_unit_id, led_numbers in numbers_by_lead.items():
+            for user_id in directory.unit_staff.get(lead_unit_id, []):
+                texts[user_id] = text.replace(ITEMS, _items_label(led_numbers))
+        for user_id in directory.street_admins:
+            texts[user_id] = text.replace(ITEMS, _items_label(numbers))
+        return texts
+
     for (community_id, unit_id, deadline), numbers in by_party.items():
         period = f"{filing_period(year, month)}{deadline.isoformat()}"
         subject = party_subject(community_id, unit_id)
@@ -241,40 +295,49 @@ def _filing_month(
         if settings.filing_after_deadline:
             stages.append((Kind.FILING_OVERDUE, deadline + datetime.timedelta(days=1)))
         stage = _latest_stage(stages, now, settings)
-        items = _items_label(numbers)
+        party = directory.party_name(community_id, unit_id)
+        # Lateness counts to the year's close; past it an unfiled month reads 未报(年度已结束).
+        late = checklist.days_late(deadline, today)
+        # A party nobody can be reminded at: its lead units and the street admins are.
+        unstaffed = not directory.has_staff(community_id, unit_id)
         if stage is not None:
             kind, day = stage
             if kind == Kind.FILING_BEFORE:
-                text = f"{month}月进展 {day_label(deadline)} 截止,尚有{items}未提交。"
+                text = f"{month}月进展 {day_label(deadline)} 截止,尚有{ITEMS}未提交。"
             elif kind == Kind.FILING_DUE:
-                text = f"{month}月进展今天截止,尚有{items}未提交。"
+                text = f"{month}月进展今天截止,尚有{ITEMS}未提交。"
+            elif closed:
+                text = f"{month}月进展未报(年度已结束),{ITEMS}未提交。"
             else:
-                late = (timezone.localtime(now).date() - deadline).days
-                text = f"{month}月进展已逾期 {late} 天({day_label(deadline)}截止),{items}未提交。"
+                text = f"{month}月进展已逾期 {late} 天({day_label(deadline)}截止),{ITEMS}未提交。"
+            due_at = _moment(day, settings)
             for recipient in directory.party_recipients(community_id, unit_id):
-                yield Due(recipient, kind, subject, period, text, workspace, _moment(day, settings))
+                yield Due(
+                    recipient,
+                    kind,
+                    subject,
+                    period,
+                    text.replace(ITEMS, _items_label(numbers)),
+                    workspace,
+                    due_at,
+                )
+            if unstaffed:
+                stand_in_text = f"{party}没有工作人员账号,请代为督促:{text}"
+                for user_id, user_text in leads_and_admins(numbers, stand_in_text).items():
+                    yield Due(
+                        Recipient(user_id=user_id), kind, subject, period, user_text, matrix, due_at
+                    )
 
         escalation_day = deadline + datetime.timedelta(days=settings.escalate_after_days)
         if settings.escalate_after_days and _latest_stage(
             [(Kind.FILING_ESCALATION, escalation_day)], now, settings
         ):
-            party = directory.party_name(community_id, unit_id)
             due_at = _moment(escalation_day, settings)
-            late = (timezone.localtime(now).date() - deadline).days
-            numbers_by_lead: dict[int, list[int]] = defaultdict(list)
-            for number in numbers:
-                for lead_unit_id in leads_by_item[item_of_number[number]]:
-                    numbers_by_lead[lead_unit_id].append(number)
             url = reverse("review_queue")
-            # Each lead unit's staff hear of the items their unit leads; the street admins
-            # of every item (a street admin in a lead unit gets the full list).
-            texts: dict[int, str] = {}
-            for lead_unit_id, led_numbers in numbers_by_lead.items():
-                text = f"{party} {month}月进展逾期 {late} 天未提交:{_items_label(led_numbers)}。"
-                for user_id in directory.unit_staff.get(lead_unit_id, []):
-                    texts[user_id] = text
-            for user_id in directory.street_admins:
-                texts[user_id] = f"{party} {month}月进展逾期 {late} 天未提交:{items}。"
+            state = "未报(年度已结束)" if closed else f"逾期 {late} 天未提交"
+            # (Escalations reach the lead units and street admins whether or not the party
+            # has staff: the stand-in reminders above already said why they hear of it.)
+            texts = leads_and_admins(numbers, f"{party} {month}月进展{state}:{ITEMS}。")
             for user_id, text in texts.items():
                 yield Due(
                     Recipient(user_id=user_id),
@@ -348,7 +411,8 @@ def meeting_gap_reminders(
     for checklist in active_checklists():
         if not (checklist.year <= today.year <= checklist.year + 1):
             continue
-        start = datetime.date(checklist.year, 1, 1)
+        # Meetings are owed from the first month owed: a gap before it is nobody's.
+        start = checklist.first_month_owed()
         street_target, community_target = _joint_meeting_targets(checklist)
         url = reverse("meeting_create")
         if community_target is not None:
@@ -452,7 +516,10 @@ def item_deadline_reminders(
     before to the parties that have not reported it done, and when overdue to them and to
     the item's lead units."""
     offsets = settings.item_deadline_offsets()
+    today = timezone.localtime(now).date()
     for checklist in active_checklists():
+        if not checklist.has_taken_effect(today):
+            continue  # nothing of a checklist is due before it takes effect
         items = list(
             Item.objects.filter(checklist=checklist, due_date__isnull=False)
             .select_related("checklist")

@@ -172,7 +172,15 @@ class PillarInline(ArchivedYearInlineMixin, admin.TabularInline):
 @admin.register(Checklist)
 class ChecklistAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
     checklist_path = ""
-    list_display = ("year", "title", "document_number", "status", "issued_on", "filing_day")
+    list_display = (
+        "year",
+        "title",
+        "document_number",
+        "status",
+        "issued_on",
+        "takes_effect_on",
+        "filing_day",
+    )
     list_filter = ("status",)
     search_fields = ("title", "document_number", "=year")
     inlines = [PillarInline]
@@ -506,7 +514,9 @@ class ProgressReportAdmin(ReportContentReadOnlyMixin, SpreadsheetAdminMixin, adm
         "portal_page",
         "assignment",
         ("year", "month"),
-        "status",
+        ("status", "declared_status"),
+        ("exception_state", "exception_reason"),
+        ("exception_decided_by", "exception_decided_at"),
         "narrative",
         "workflow_state",
         ("submitted_at", "submitted_by"),

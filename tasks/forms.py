@@ -50,7 +50,22 @@ class ReportForm(forms.Form):
     """One assignment's report for a month. The inputs follow each target's kind; with
     ``submitting`` every target must be filled and an item's required evidence present."""
 
-    status = forms.ChoiceField(label=_("进展状态"), choices=ProgressReport.Status.choices)
+    status = forms.ChoiceField(
+        label=_("进展状态"),
+        choices=ProgressReport.Status.choices,
+        help_text=_(
+            "有指标的任务,进展状态按指标认定;如认为指标不能反映实际,可申请按申报状态认定。"
+        ),
+    )
+    exception_requested = forms.BooleanField(label=_("申请按申报状态认定"), required=False)
+    exception_reason = forms.CharField(
+        label=_("申请理由"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": _("为什么指标不能反映本月的实际进展")}
+        ),
+    )
     narrative = forms.CharField(
         label=_("进展情况"),
         required=False,
@@ -81,16 +96,22 @@ class ReportForm(forms.Form):
         self.target_rows: list[tuple[Target, list[str]]] = []
         for target in assignment.targets():
             self.target_rows.append((target, self._add_target_fields(target)))
+        if not self.target_rows:
+            # No target measures the item: the declared status counts as it is.
+            del self.fields["exception_requested"], self.fields["exception_reason"]
 
     def _initial(self, previous: ProgressReport | None) -> dict[str, Any]:
         source = self.report or previous
         if source is None:
             return {"status": ProgressReport.Status.NOT_STARTED}
         initial: dict[str, Any] = {
-            "status": source.status,
+            "status": source.declared_status,
             "narrative": source.narrative if self.report else "",
             "version": self.report.version if self.report else None,
         }
+        if self.report is not None and self.report.has_exception:
+            initial["exception_requested"] = True
+            initial["exception_reason"] = self.report.exception_reason
         for value in source.values.all():
             for column in VALUE_COLUMNS:
                 data = getattr(value, column)
@@ -167,6 +188,13 @@ class ReportForm(forms.Form):
             and not (cleaned.get("narrative") or "").strip()
         ):
             self.add_error("narrative", _("进展滞后时,请说明原因和下一步措施。"))
+        if (
+            cleaned.get("exception_requested")
+            and not (cleaned.get("exception_reason") or "").strip()
+        ):
+            self.add_error(
+                "exception_reason", _("申请按申报状态认定时,请写明理由(指标为什么不能反映实际)。")
+            )
         if self.submitting and cleaned.get("status") == ProgressReport.Status.COMPLETED:
             kind = cleaned.get("evidence_kind")
             uploading = [kind] if kind and cleaned.get("evidence_files") else []

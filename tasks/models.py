@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -46,6 +46,15 @@ class Checklist(models.Model):
     document_number = models.CharField(_("文号"), max_length=50, blank=True)
     issuing_bodies = models.TextField(_("发文机关"), blank=True, help_text=_("每行一个机关。"))
     issued_on = models.DateField(_("发文日期"), null=True, blank=True)
+    takes_effect_on = models.DateField(
+        _("生效日期"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "自生效日期的次月起须报月度进展(1日生效的,当月起);不填则取发文日期,"
+            "两者都没有则从1月起。"
+        ),
+    )
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
@@ -72,6 +81,12 @@ class Checklist(models.Model):
     def __str__(self) -> str:
         return f"{self.year}年度 {self.title}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A checklist takes effect when it is issued unless the street says otherwise.
+        if self.takes_effect_on is None:
+            self.takes_effect_on = self.issued_on
+        super().save(*args, **kwargs)
+
     def natural_key(self) -> tuple[int]:
         return (self.year,)
 
@@ -83,6 +98,74 @@ class Checklist(models.Model):
     def is_archived(self) -> bool:
         """A closed year: everything it holds is shown, nothing of it changes any more."""
         return self.status == self.Status.ARCHIVED
+
+    # The months owed: the one home of "which months does this checklist ask reports (and
+    # recurring meetings) for". Filing, reminders, escalations, dashboards, ledgers, the
+    # assessment and the duties' compliance all ask here.
+
+    def first_month_owed(self) -> datetime.date:
+        """The first day anything is owed: the first of the month after the checklist takes
+        effect (the 2017 checklist, in force from 28 June, from 1 July), the day itself when
+        it takes effect on a first of the month, 1 January when it took effect the year
+        before or gives no date. 1 January of the next year when it takes effect after its
+        own year: then nothing is owed."""
+        first_of_year = datetime.date(self.year, 1, 1)
+        takes_effect = self.takes_effect_on
+        if takes_effect is None or takes_effect < first_of_year:
+            return first_of_year
+        if takes_effect.year > self.year:
+            return datetime.date(self.year + 1, 1, 1)
+        if takes_effect.day == 1:
+            return takes_effect
+        return datetime.date(
+            takes_effect.year + takes_effect.month // 12, takes_effect.month % 12 + 1, 1
+        )
+
+    def has_taken_effect(self, today: datetime.date) -> bool:
+        """Whether the checklist is in force on ``today`` (from 1 January of its year when
+        it gives no date): before, nothing of it is due or reminded."""
+        return today >= (self.takes_effect_on or datetime.date(self.year, 1, 1))
+
+    def months_owed(self) -> list[int]:
+        """The months of the checklist's year a report is owed for, up to December (the
+        2017 checklist: 7–12). Empty when it takes effect after its year."""
+        first = self.first_month_owed()
+        if first.year > self.year:
+            return []
+        return list(range(first.month, 13))
+
+    def owes_month(self, year: int, month: int) -> bool:
+        """Whether a report is owed for ``year``-``month``."""
+        return year == self.year and month in self.months_owed()
+
+    # The year's close: lateness is counted up to it and no further.
+
+    @property
+    def closes_on(self) -> datetime.date:
+        """The last day lateness is counted on: 31 December (the checklist records no date
+        of archiving, so an archived year closes at its end too)."""
+        return self.year_end
+
+    def is_closed(self, today: datetime.date) -> bool:
+        """The year is over: an unfiled month reads 未报(年度已结束), not a growing count."""
+        return today > self.closes_on
+
+    def lateness_measured_on(self, today: datetime.date) -> datetime.date:
+        """The day "days late" is measured on: today, or the year's close once it is past
+        (a 2017 report looked at in 2026 is late as of 31 December 2017)."""
+        return min(today, self.closes_on)
+
+    def days_late(
+        self,
+        deadline: datetime.date,
+        today: datetime.date,
+        submitted_on: datetime.date | None = None,
+    ) -> int:
+        """Days past ``deadline``: to the first submission when filed, else to the day
+        lateness is measured on; never below 0 (December, due in January, is 0 days late
+        as of a closed year's end)."""
+        measured = submitted_on or self.lateness_measured_on(today)
+        return max(0, (measured - deadline).days)
 
     def filing_deadline(self, year: int, month: int) -> datetime.date:
         """The day by which the report of ``year``-``month`` is due: the filing day of the
@@ -657,14 +740,49 @@ class ProgressReport(models.Model):
         APPROVED = "approved", _("已审核")
         RETURNED = "returned", _("已退回")
 
+    class ExceptionState(models.TextChoices):
+        """The party's request that its declared status count instead of the targets'
+        judgement (申请按申报状态认定), and the lead unit's decision on it."""
+
+        NONE = "none", _("未申请")
+        PENDING = "pending", _("待牵头单位认定")
+        ACCEPTED = "accepted", _("已同意按申报状态认定")
+        REFUSED = "refused", _("未同意,按指标认定")
+
     assignment = models.ForeignKey(
         Assignment, verbose_name=_("任务分派"), on_delete=models.CASCADE, related_name="reports"
     )
     year = models.PositiveSmallIntegerField(_("年"))
     month = models.PositiveSmallIntegerField(_("月"))
+    # The status that counts (``counted_status``) as of the last write: the targets'
+    # judgement, the declared one for an assignment without targets or an exception the
+    # lead unit accepted. The pages and the summary tables ask ``counted_status()``.
     status = models.CharField(
         _("进展状态"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
     )
+    declared_status = models.CharField(
+        _("申报状态"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.NOT_STARTED,
+        help_text=_("填报单位自己选择的进展状态;有量化指标的任务以指标认定为准。"),
+    )
+    exception_state = models.CharField(
+        _("按申报状态认定"),
+        max_length=10,
+        choices=ExceptionState.choices,
+        default=ExceptionState.NONE,
+    )
+    exception_reason = models.TextField(_("申请理由"), blank=True)
+    exception_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("认定人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    exception_decided_at = models.DateTimeField(_("认定时间"), null=True, blank=True)
     narrative = models.TextField(_("进展情况"), blank=True)
     workflow_state = models.CharField(
         _("流程状态"), max_length=10, choices=WorkflowState.choices, default=WorkflowState.DRAFT
@@ -710,6 +828,31 @@ class ProgressReport(models.Model):
             models.CheckConstraint(
                 condition=Q(month__gte=1) & Q(month__lte=12), name="report_month_range"
             ),
+            # An exception is asked for with a reason, and only then has one.
+            models.CheckConstraint(
+                condition=(Q(exception_state="none") & Q(exception_reason=""))
+                | (~Q(exception_state="none") & ~Q(exception_reason="")),
+                name="report_exception_has_reason",
+            ),
+            # A decided exception says who decided and when; an undecided one does not.
+            models.CheckConstraint(
+                condition=(
+                    Q(exception_state__in=["accepted", "refused"])
+                    & Q(exception_decided_by__isnull=False)
+                    & Q(exception_decided_at__isnull=False)
+                )
+                | (
+                    Q(exception_state__in=["none", "pending"])
+                    & Q(exception_decided_by__isnull=True)
+                    & Q(exception_decided_at__isnull=True)
+                ),
+                name="report_exception_decided_by_someone",
+            ),
+            # An accepted exception: the declared status is the one that counts.
+            models.CheckConstraint(
+                condition=~Q(exception_state="accepted") | Q(status=F("declared_status")),
+                name="report_accepted_exception_counts_declared",
+            ),
         ]
         indexes = [models.Index(fields=["year", "month", "workflow_state"])]
         permissions = [
@@ -738,6 +881,29 @@ class ProgressReport(models.Model):
     def meets_all_targets(self) -> bool:
         return all(evaluation.is_met for evaluation in self.evaluate())
 
+    def judged_status(self, evaluations: Sequence[Evaluation] | None = None) -> str | None:
+        """The status the targets' verdicts give this month (``judge_status``), or None
+        when the party reports on no target. ``evaluations``: ``self.evaluate()`` when the
+        caller has it already."""
+        evaluations = self.evaluate() if evaluations is None else evaluations
+        return judge_status(evaluation.verdict for evaluation in evaluations)
+
+    def counted_status(self, evaluations: Sequence[Evaluation] | None = None) -> str:
+        """The status that counts, on the pages and the dashboards: the declared one when
+        the lead unit accepted the party's exception or no target measures the item, the
+        targets' judgement otherwise."""
+        if self.exception_state == self.ExceptionState.ACCEPTED:
+            return self.declared_status
+        return self.judged_status(evaluations) or self.declared_status
+
+    def get_counted_status_display(self) -> str:
+        return str(self.Status(self.counted_status()).label)
+
+    @property
+    def has_exception(self) -> bool:
+        """The party asked that its declared status count (whatever the decision)."""
+        return self.exception_state != self.ExceptionState.NONE
+
     @property
     def filing_deadline(self) -> datetime.date:
         return self.assignment.filing_deadline(self.year, self.month)
@@ -764,6 +930,25 @@ class ProgressReport(models.Model):
         """Drafts and returned reports are open to the party; submitted and approved ones
         are locked."""
         return self.workflow_state in (self.WorkflowState.DRAFT, self.WorkflowState.RETURNED)
+
+
+def judge_status(verdicts: Iterable[str]) -> str | None:
+    """The one home of "the portal judges": a month's 进展状态 from its targets' verdicts
+    (``Target.evaluate``). 已完成 only when every target is met; 滞后 when one is behind
+    (its deadline reached, or a periodic duty missed); 未启动 when nothing is reported
+    yet; 推进中 otherwise. None when there is no target to judge by: the party's declared
+    status then counts."""
+    verdicts = set(verdicts)
+    if not verdicts:
+        return None
+    verdict, status = Target.Verdict, ProgressReport.Status
+    if verdicts == {verdict.MET}:
+        return status.COMPLETED
+    if verdict.BEHIND in verdicts:
+        return status.LAGGING
+    if verdicts == {verdict.NOT_REPORTED}:
+        return status.NOT_STARTED
+    return status.IN_PROGRESS
 
 
 def evaluate_assignment_month(

@@ -98,12 +98,26 @@ class ReviewFilterForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
+    """Approval, with the decision on the party's exception when it asked for one."""
+
     comment = forms.CharField(
         label=_("审核意见(可不填)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    exception_accepted = forms.TypedChoiceField(
+        label=_("该单位申请按申报状态认定"),
+        choices=[("1", _("同意,按申报状态认定")), ("0", _("不同意,按指标认定"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请决定是否同意该单位按申报状态认定。")},
+    )
+
+    def __init__(self, *args: Any, report: ProgressReport, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if report.exception_state != ProgressReport.ExceptionState.PENDING:
+            del self.fields["exception_accepted"]
 
 
 class ReturnForm(forms.Form):

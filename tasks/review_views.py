@@ -190,7 +190,11 @@ def _report_page(
     def form(form_class: type[forms.Form], prefix: str) -> forms.Form:
         if isinstance(bound, form_class):
             return bound
+        if form_class is ApproveForm:
+            return ApproveForm(auto_id=f"{prefix}_%s", report=report)
         return form_class(auto_id=f"{prefix}_%s")
+
+    evaluations = report.evaluate()
 
     return render(
         request,
@@ -198,7 +202,8 @@ def _report_page(
         {
             "report": report,
             "item": report.assignment.item,
-            "evaluations": report.evaluate(),
+            "evaluations": evaluations,
+            "judged_status": report.judged_status(evaluations),
             "late": report.is_late(timezone.localdate()),
             "extensions": [
                 extension
@@ -247,7 +252,7 @@ def _decide(
 def report_approve(request: HttpRequest, pk: int) -> HttpResponse:
     report = report_for_user(request.user, pk)
     _require_reviewer(request.user, report)
-    form = ApproveForm(request.POST, auto_id="approve_%s")
+    form = ApproveForm(request.POST, auto_id="approve_%s", report=report)
     refusal = _decide(request, report, form, services.progress_report_approve)
     if refusal is not None:
         return refusal

@@ -45,6 +45,7 @@ def reports_with_details(user: AnyUser) -> ProgressReportQuerySet:
             "assignment__unit",
             "submitted_by",
             "reviewed_by",
+            "exception_decided_by",
         )
         .prefetch_related(*REPORT_PREFETCH)
     )

@@ -39,6 +39,7 @@ from .models import (
     ReportTransition,
     Target,
     TargetValue,
+    judge_status,
 )
 from .signals import assignments_changed, checklist_rolled_over, progress_changed
 
@@ -98,6 +99,13 @@ def checklist_load(*, data: Mapping[str, Any]) -> Checklist:
             "issued_on": checklist_data.get("issued_on"),
             "status": checklist_data.get("status", Checklist.Status.ACTIVE),
             "filing_day": checklist_data.get("filing_day", 5),
+            # Left out, it takes effect on its issue date (``Checklist.save``), and a date
+            # set in the admin is kept when the file is loaded again.
+            **(
+                {"takes_effect_on": checklist_data["takes_effect_on"]}
+                if "takes_effect_on" in checklist_data
+                else {}
+            ),
         },
     )
     for pillar_data in data["pillars"]:
@@ -160,6 +168,15 @@ def _item_load(
             ) from None
         target.save()
     item.targets.filter(order__gt=len(data.get("targets", []))).delete()
+    # The evidence a report must carry before it may say 已完成: what the file lists, no
+    # more (an item without ``evidence`` requires none).
+    kinds = list(data.get("evidence", []))
+    if unknown := [kind for kind in kinds if kind not in Evidence.Kind.values]:
+        raise ValidationError(f"第 {item.number} 项:未知的佐证材料类型“{'、'.join(unknown)}”。")
+    item.evidence_requirements.exclude(kind__in=kinds).delete()
+    EvidenceRequirement.objects.bulk_create(
+        [EvidenceRequirement(item=item, kind=kind) for kind in kinds], ignore_conflicts=True
+    )
     return item
 
 
@@ -309,6 +326,21 @@ def _check_month(checklist: Checklist, year: int, month: int) -> None:
     _check_not_archived(checklist)
     if checklist.status == Checklist.Status.DRAFT:
         raise ValidationError("该年度清单还是草稿,尚未开始填报。", code="draft_checklist")
+    if not checklist.owes_month(year, month):
+        raise ValidationError(not_owed_message(checklist, month), code="month_not_owed")
+
+
+def not_owed_message(checklist: Checklist, month: int) -> str:
+    """Why ``month`` of the checklist's year is not filed (nor reminded, nor counted)."""
+    months = checklist.months_owed()
+    since = f"只须填报{months[0]}月至12月的进展" if months else "本年度无须填报月度进展"
+    takes_effect = checklist.takes_effect_on
+    when = (
+        f"自{takes_effect.year}年{takes_effect.month}月{takes_effect.day}日起生效,"
+        if takes_effect
+        else ""
+    )
+    return f"{checklist.year}年度清单{when}{since},{month}月不在应报月份内。"
 
 
 def _check_values(assignment: Assignment, values: Mapping[int, ValueInput]) -> None:
@@ -340,16 +372,51 @@ def progress_report_save(
     narrative: str,
     values: Mapping[int, ValueInput],
     version: int | None,
+    exception_requested: bool = False,
+    exception_reason: str = "",
 ) -> ProgressReport:
     """Save the party's report for a month as it stands (a draft, or a returned report
     being corrected). ``version`` is the version the user's form showed (None for a report
     not created yet); if the report moved on since, nothing is saved and
-    ``ConcurrentEditError`` is raised."""
+    ``ConcurrentEditError`` is raised.
+
+    ``status`` is the status the party declares. Where targets measure the item, the
+    status stored is the one their verdicts give (``tasks.models.judge_status``), unless
+    the party asks with ``exception_requested`` and a reason that its declared status
+    count: the lead unit decides on approval, and until then the judged one counts. An
+    exception asking for the status the targets give already is nothing to decide and is
+    not kept. Every save asks for a fresh decision."""
     _require(_may_save_report(by, assignment))
     _check_month(assignment.item.checklist, year, month)
     if status == ProgressReport.Status.LAGGING and not narrative.strip():
         raise ValidationError({"narrative": "进展滞后时,请在进展情况中说明原因和措施。"})
+    if exception_requested and not exception_reason.strip():
+        raise ValidationError({"exception_reason": "申请按申报状态认定时,请写明理由。"})
     _check_values(assignment, values)
+    judged = judge_status(
+        target.evaluate(
+            TargetValue(
+                **{
+                    column: getattr(values.get(target.pk, ValueInput()), column)
+                    for column in VALUE_COLUMNS
+                }
+            ),
+            year=year,
+            month=month,
+        ).verdict
+        for target in assignment.targets()
+    )
+    exception = ProgressReport.ExceptionState
+    wants_exception = exception_requested and judged is not None and judged != status
+    written = {
+        "status": judged or status,
+        "declared_status": status,
+        "narrative": narrative,
+        "exception_state": exception.PENDING if wants_exception else exception.NONE,
+        "exception_reason": exception_reason.strip() if wants_exception else "",
+        "exception_decided_by": None,
+        "exception_decided_at": None,
+    }
 
     report = ProgressReport.objects.filter(assignment=assignment, year=year, month=month).first()
     if report is None:
@@ -358,11 +425,7 @@ def progress_report_save(
         try:
             with transaction.atomic():
                 report = ProgressReport.objects.create(
-                    assignment=assignment,
-                    year=year,
-                    month=month,
-                    status=status,
-                    narrative=narrative,
+                    assignment=assignment, year=year, month=month, **written
                 )
         except IntegrityError:
             raise ConcurrentEditError from None  # created by someone else a moment ago
@@ -373,9 +436,7 @@ def progress_report_save(
             raise ConcurrentEditError  # the form showed no report; one was created since
         updated = ProgressReport.objects.filter(
             pk=report.pk, version=version, workflow_state=report.workflow_state
-        ).update(
-            status=status, narrative=narrative, version=F("version") + 1, updated_at=timezone.now()
-        )
+        ).update(**written, version=F("version") + 1, updated_at=timezone.now())
         if not updated:
             raise ConcurrentEditError
         report.refresh_from_db()
@@ -409,9 +470,11 @@ def progress_report_missing_for_submission(*, report: ProgressReport) -> list[st
         value = values.get(target.pk)
         if value is None or not value.is_filled_for(target):
             problems.append(f"指标“{target.title}”未填写")
-    if report.status == ProgressReport.Status.LAGGING and not report.narrative.strip():
+    # The party's own words: a declared 滞后 is explained, a declared 已完成 backed by the
+    # evidence the item asks for (the only proof where no target measures the item).
+    if report.declared_status == ProgressReport.Status.LAGGING and not report.narrative.strip():
         problems.append("进展滞后时须说明原因")
-    if report.status == ProgressReport.Status.COMPLETED:
+    if report.declared_status == ProgressReport.Status.COMPLETED:
         missing = report.missing_evidence_kinds()
         if missing:
             problems.append("标记为已完成前还需上传:" + "、".join(missing))
@@ -478,12 +541,30 @@ def progress_report_submit(
 
 @transaction.atomic
 def progress_report_approve(
-    *, report: ProgressReport, by: User, comment: str = ""
+    *,
+    report: ProgressReport,
+    by: User,
+    comment: str = "",
+    exception_accepted: bool | None = None,
 ) -> ProgressReport:
-    """The lead unit accepts a submitted report; it is locked from then on."""
+    """The lead unit accepts a submitted report; it is locked from then on. A report whose
+    party asks that its declared status count needs the decision (``exception_accepted``):
+    accepted, the declared status counts; refused, the targets' judgement does."""
     _require(_may_review(by, report.assignment), "只有该任务的牵头单位可以审核。")
     _check_not_archived(report.assignment.item.checklist)
     state = ProgressReport.WorkflowState
+    exception = ProgressReport.ExceptionState
+    decision: dict[str, Any] = {}
+    if report.exception_state == exception.PENDING:
+        if exception_accepted is None:
+            raise ValidationError({"exception_accepted": "请决定是否同意该单位按申报状态认定。"})
+        judged = report.judged_status() or report.declared_status
+        decision = {
+            "exception_state": exception.ACCEPTED if exception_accepted else exception.REFUSED,
+            "exception_decided_by": by,
+            "exception_decided_at": timezone.now(),
+            "status": report.declared_status if exception_accepted else judged,
+        }
     return _transition(
         report=report,
         from_states=(state.SUBMITTED,),
@@ -493,6 +574,7 @@ def progress_report_approve(
         reviewed_at=timezone.now(),
         reviewed_by=by,
         review_comment=comment,
+        **decision,
     )
 
 
@@ -539,6 +621,17 @@ def progress_report_reopen(*, report: ProgressReport, by: User, reason: str) -> 
     if not reason.strip():
         raise ValidationError({"reason": "请写明重新打开的理由。"})
     state = ProgressReport.WorkflowState
+    exception = ProgressReport.ExceptionState
+    # The decision on an exception was part of the review being undone: it is asked again,
+    # and until then the targets' judgement counts.
+    undecided: dict[str, Any] = {}
+    if report.exception_state in (exception.ACCEPTED, exception.REFUSED):
+        undecided = {
+            "exception_state": exception.PENDING,
+            "exception_decided_by": None,
+            "exception_decided_at": None,
+            "status": report.judged_status() or report.declared_status,
+        }
     report = _transition(
         report=report,
         from_states=(state.APPROVED,),
@@ -546,6 +639,7 @@ def progress_report_reopen(*, report: ProgressReport, by: User, reason: str) -> 
         by=by,
         comment=reason,
         review_comment=reason,
+        **undecided,
     )
     _notify_returned(report, reason)
     return report

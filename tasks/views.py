@@ -116,6 +116,9 @@ def workspace(request: HttpRequest) -> HttpResponse:
     if not assignments and not Assignment.objects.fileable_by(request.user).exists():
         raise PermissionDenied(_("您不负责填报任何任务。"))
     future = (year, month) > (today.year, today.month)
+    # A month before the checklist took effect is shown (a report may exist from before
+    # the rule), never filed: the service refuses it too.
+    not_owed = checklist is not None and not checklist.owes_month(year, month)
     reports = _month_reports(assignments, year, month)
     previous = {}
     if month > 1:
@@ -124,7 +127,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
     editable = [
         a for a in assignments if a.pk not in reports or reports[a.pk].is_editable_by_party()
     ]
-    if future or (checklist and checklist.status == Checklist.Status.ARCHIVED):
+    if future or not_owed or (checklist and checklist.status == Checklist.Status.ARCHIVED):
         editable = []
     submitting = request.method == "POST" and "submit" in request.POST
 
@@ -142,6 +145,10 @@ def workspace(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if future:
             messages.error(request, _("不能填报未来的月份。"))
+            return redirect(f"{reverse('workspace')}?year={year}&month={month}")
+        if not_owed:
+            assert checklist is not None  # noqa: S101 (not_owed says so)
+            messages.error(request, services.not_owed_message(checklist, month))
             return redirect(f"{reverse('workspace')}?year={year}&month={month}")
         if not editable:
             messages.info(request, _("本月没有可以修改的月报(可能已经全部提交)。"))
@@ -194,7 +201,10 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "groups": dict(groups),
             "editable_count": len(forms),
             "future": future,
-            "months": range(1, 13),
+            "not_owed": services.not_owed_message(checklist, month)
+            if checklist is not None and not_owed
+            else "",
+            "months": checklist.months_owed() if checklist else range(1, 13),
             "today": today,
             "extension_form": ExtensionRequestForm(
                 assignments=editable or assignments, initial={"year": year, "month": month}
@@ -229,6 +239,8 @@ def _save_forms(
                     narrative=current.cleaned_data["narrative"],
                     values=current.value_inputs(),
                     version=current.cleaned_data["version"],
+                    exception_requested=current.cleaned_data.get("exception_requested", False),
+                    exception_reason=current.cleaned_data.get("exception_reason", ""),
                 )
                 for upload in uploads:
                     stored.append(

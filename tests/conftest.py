@@ -200,6 +200,16 @@ def smtp_server(settings: Settings) -> Iterator[SMTPServer]:
 
 
 @pytest.fixture
+def june_owed(world: Checklist) -> Checklist:
+    """The 2017 checklist taking effect on 1 June rather than on its issue date (28 June),
+    so that June is owed too: for tests that need a month filed before July. Nothing of a
+    month before the checklist takes effect is filed (``Checklist.months_owed``)."""
+    world.takes_effect_on = datetime.date(2017, 6, 1)
+    world.save(update_fields=["takes_effect_on"])
+    return world
+
+
+@pytest.fixture
 def quiet_before_july(world: Checklist) -> None:
     """A street where June is long settled and joint meetings were held on 28 July, so
     that a test sees only the reminders it is about. The street admin keeps a catch-up

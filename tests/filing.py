@@ -10,6 +10,7 @@ from typing import Any
 
 import time_machine
 from django.contrib.auth.models import User
+from django.forms import CheckboxInput
 
 from communities.models import Community
 from tasks.forms import ReportForm
@@ -50,6 +51,10 @@ def form_data(response: Any, action: str = "save") -> dict[str, Any]:
             if name == "evidence_files":
                 continue
             value = form[name].value()
+            if isinstance(form.fields[name].widget, CheckboxInput):
+                if value:  # a browser posts a ticked box only
+                    data[form.add_prefix(name)] = "on"
+                continue
             if isinstance(value, datetime.date):
                 value = value.isoformat()
             data[form.add_prefix(name)] = "" if value is None else str(value)

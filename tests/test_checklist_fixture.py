@@ -7,10 +7,12 @@ import re
 from decimal import Decimal
 
 import pytest
+import yaml
+from django.core.exceptions import ValidationError
 
 from communities.models import Unit
-from tasks.models import Checklist, Item, ItemLeadUnit, Target
-from tasks.services import checklist_load_file
+from tasks.models import Checklist, Evidence, EvidenceRequirement, Item, ItemLeadUnit, Target
+from tasks.services import checklist_load, checklist_load_file
 
 from .conftest import FIXTURES
 
@@ -94,7 +96,9 @@ def test_item_fourteen_keeps_its_legal_reference(checklist_2017: Checklist) -> N
     assert item.text.endswith("(嘉府办发〔2015〕38号文)")
 
 
-@pytest.mark.parametrize(("number", "count"), [(18, 2), (37, 3), (40, 3)])
+@pytest.mark.parametrize(
+    ("number", "count"), [(4, 2), (11, 2), (16, 2), (18, 2), (26, 2), (37, 3), (40, 3)]
+)
 def test_items_with_several_measures_have_one_target_each(
     checklist_2017: Checklist, number: int, count: int
 ) -> None:
@@ -109,6 +113,83 @@ def test_item_fourteen_has_a_monthly_street_and_a_fortnightly_party_meeting(
         (Target.Kind.FREQUENCY, Target.Period.MONTH, Target.Level.STREET),
         (Target.Kind.FREQUENCY, Target.Period.FORTNIGHT, Target.Level.PARTY),
     ]
+
+
+def test_item_sixteens_completion_rate_is_a_rate_of_one_hundred_percent(
+    checklist_2017: Checklist,
+) -> None:
+    weekly, completion = item_of(checklist_2017, 16).targets.order_by("order")
+    assert (weekly.kind, weekly.period) == (Target.Kind.FREQUENCY, Target.Period.WEEK)
+    assert (completion.kind, completion.threshold) == (Target.Kind.RATE, Decimal(100))
+    assert completion.numerator_label == "按执法事项清单和处置标准流程完成处置的事项数"
+    assert completion.denominator_label == "执法事项清单内应处置的事项数"
+    assert "完成率100%" in completion.item.text
+
+
+@pytest.mark.parametrize(
+    ("number", "title", "seed_words"),
+    [
+        (4, "在职党员积极参与社区活动", "积极参与社区活动"),
+        (11, "探索建立物业和环境专业委员会", "探索建立物业和环境专业委员会"),
+        (26, "内容更新及时且无破损", "内容更新及时且无破损"),
+    ],
+)
+def test_the_seeds_unmeasured_clauses_are_milestones(
+    checklist_2017: Checklist, number: int, title: str, seed_words: str
+) -> None:
+    last = item_of(checklist_2017, number).targets.order_by("order").last()
+    assert last is not None
+    assert (last.kind, last.title, last.level) == (
+        Target.Kind.MILESTONE,
+        title,
+        Target.Level.PARTY,
+    )
+    assert seed_words in last.item.text
+
+
+def test_items_whose_text_names_a_record_require_that_evidence(
+    checklist_2017: Checklist,
+) -> None:
+    required = {
+        (requirement.item.number, requirement.kind)
+        for requirement in EvidenceRequirement.objects.filter(
+            item__checklist=checklist_2017
+        ).select_related("item")
+    }
+    kind = Evidence.Kind
+    assert required == {
+        (3, kind.MINUTES),
+        (9, kind.SIGN_IN_SHEET),
+        (10, kind.SIGN_IN_SHEET),
+        (13, kind.DOCUMENT),
+        (14, kind.MINUTES),
+        (26, kind.PHOTO),
+        (28, kind.PHOTO),
+        (29, kind.DOCUMENT),
+    }
+
+
+def test_reloading_makes_the_requirements_what_the_file_lists(
+    checklist_2017: Checklist,
+) -> None:
+    data = yaml.safe_load((FIXTURES / "checklist_2017.yaml").read_text(encoding="utf-8"))
+    items = {item["number"]: item for pillar in data["pillars"] for item in pillar["items"]}
+    items[14]["evidence"] = ["minutes", "sign_in_sheet"]
+    del items[29]["evidence"]
+
+    checklist_load(data=data)
+
+    def kinds(number: int) -> set[str]:
+        return set(
+            item_of(checklist_2017, number).evidence_requirements.values_list("kind", flat=True)
+        )
+
+    assert kinds(14) == {Evidence.Kind.MINUTES, Evidence.Kind.SIGN_IN_SHEET}
+    assert kinds(29) == set()
+
+    items[13]["evidence"] = ["ledger"]
+    with pytest.raises(ValidationError, match="第 13 项:未知的佐证材料类型“ledger”"):
+        checklist_load(data=data)
 
 
 def test_item_fifteens_target_is_due_at_the_end_of_june(checklist_2017: Checklist) -> None:
@@ -155,14 +236,17 @@ def test_every_rate_threshold_is_the_percentage_written_in_the_item(
 
 
 def test_loading_the_fixture_twice_changes_nothing(checklist_2017: Checklist) -> None:
-    def counts() -> tuple[int, int, int]:
+    def counts() -> tuple[int, int, int, int]:
         return (
             Item.objects.filter(checklist=checklist_2017).count(),
             Target.objects.filter(item__checklist=checklist_2017).count(),
             ItemLeadUnit.objects.filter(item__checklist=checklist_2017).count(),
+            EvidenceRequirement.objects.filter(item__checklist=checklist_2017).count(),
         )
 
     before = counts()
     assert checklist_load_file(path=FIXTURES / "checklist_2017.yaml") == checklist_2017
     assert counts() == before
     assert before[0] == 40
+    # targets (48 until items 4, 11, 16 and 26 got one more each), lead units, requirements
+    assert before[1:] == (52, 61, 8)

@@ -76,11 +76,12 @@ def year_2017(
     august_3rd_2017: time_machine.Traveller,
 ) -> Checklist:
     """2017 in full swing on 3 August: item 31 concerns community two only, item 14 asks
-    for minutes, a third community merged away in the spring; community one's July reports
+    for minutes (the fixture) and item 24 for photos (the street added it in the admin), a
+    third community merged away in the spring; community one's July reports
     on item 8 (approved by 房管所), 18 (submitted) and 1 (a draft with a file and an
     extension request), and a joint meeting held."""
     assignment_set_communities(item=world.items.get(number=31), communities=[community_two])
-    EvidenceRequirement.objects.create(item=world.items.get(number=14), kind=Evidence.Kind.MINUTES)
+    EvidenceRequirement.objects.create(item=world.items.get(number=24), kind=Evidence.Kind.PHOTO)
     merged = Community.objects.create(name="示例社区三", order=3)
     assignments_generate(checklist=world)
     merged.is_active = False
@@ -237,6 +238,7 @@ def test_it_copies_pillars_items_lead_units_targets_and_requirements(
         "社区层面联席会议",
     )
     assert [r.kind for r in new_items[14].evidence_requirements.all()] == ["minutes"]
+    assert [r.kind for r in new_items[24].evidence_requirements.all()] == ["photo"]
 
 
 def test_it_moves_dates_to_the_same_day_of_the_new_year_and_29_february_to_the_28th(

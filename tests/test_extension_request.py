@@ -109,6 +109,7 @@ def test_a_request_without_a_later_date_or_a_reason_is_refused(
 
 def test_a_second_pending_request_for_the_same_month_is_refused(
     client: Client,
+    june_owed: Checklist,
     world: Checklist,
     community_one: Community,
     item_8: Assignment,

@@ -298,7 +298,7 @@ def test_an_unknown_year_or_pillar_refuses_the_item_file(checklist_2017: Checkli
 
 
 @pytest.fixture
-def june_report(world: Checklist, community_one: Community) -> ProgressReport:
+def june_report(world: Checklist, june_owed: Checklist, community_one: Community) -> ProgressReport:
     """Community one's June report on item 1, a draft with one figure."""
     assignment = Assignment.objects.get(item__number=1, community=community_one)
     report = ProgressReport.objects.create(

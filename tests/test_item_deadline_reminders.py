@@ -3,6 +3,8 @@ and item 27 ("年内完成全覆盖"): 30, 7 and 1 days before, and when overdue
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 import time_machine
 from django.contrib.auth.models import User
@@ -27,9 +29,18 @@ def item_reminders(user: User, number: int) -> list[Reminder]:
     )
 
 
+def in_force_from_may(checklist: Checklist) -> None:
+    """The 2017 checklist takes effect on 28 June, after two of item 15's reminders would
+    fall: nothing is reminded before a checklist takes effect (tests/test_months_owed.py).
+    Here it took effect on 1 May, so that May and June are owed."""
+    checklist.takes_effect_on = datetime.date(2017, 5, 1)
+    checklist.save(update_fields=["takes_effect_on"])
+
+
 def test_item_15_is_reminded_30_7_and_1_days_before_its_date(
     world: Checklist, housing_staff: User
 ) -> None:
+    in_force_from_may(world)
     # Due Friday 30 June 2017.
     run_reminders(at(2017, 5, 30, 9))
     assert item_reminders(housing_staff, 15) == []
@@ -58,6 +69,7 @@ def test_an_overdue_item_reminds_its_party_and_its_lead_units(
 def test_a_party_that_reported_the_item_done_is_not_reminded(
     world: Checklist, housing_staff: User, housing_office: Unit
 ) -> None:
+    in_force_from_may(world)
     # Done on 28 June, reported the next morning.
     with time_machine.travel(at(2017, 6, 29, 10), tick=False):
         file_report(assignment_of(world, 15, housing_office), housing_staff, month=6, submit=True)

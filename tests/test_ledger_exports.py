@@ -324,16 +324,16 @@ def test_the_item_ledger_has_every_party_for_every_month(
     response = client.get(f"/ledger/items/{item.pk}/", {"year": "2017"})
     rows = rows_of(response)
 
+    # The months the checklist owes (in force from 28 June 2017: July–December).
     assert [(row["月份"], row["责任单位"]) for row in rows] == [
-        (month, party) for month in range(1, 13) for party in ("示例社区一", "示例社区二")
+        (month, party) for month in range(7, 13) for party in ("示例社区一", "示例社区二")
     ]
-    assert row_for(rows, 8, "示例社区一", month=6)["是否按时"] == "逾期未报 36 天"  # 5 July
     assert row_for(rows, 8, "示例社区一", month=8)["是否按时"] == "未到期"
     assert row_for(rows, 8, "示例社区二")["是否按时"] == "逾期 2 天"
     assert response["Content-Disposition"].endswith(quote("台账_2017年_第8项.xlsx"))
 
     up_to_july = rows_of(client.get(f"/ledger/items/{item.pk}/", {"month": "7"}))
-    assert {row["月份"] for row in up_to_july} == set(range(1, 8))
+    assert {row["月份"] for row in up_to_july} == {7}
 
 
 def test_the_community_ledger_has_every_item_of_the_community_for_every_month(
@@ -348,7 +348,7 @@ def test_the_community_ledger_has_every_item_of_the_community_for_every_month(
     rows = rows_of(response)
 
     assignments = Assignment.objects.filter(item__checklist=world, community=community_one)
-    assert len(rows) == 12 * assignments.count()
+    assert len(rows) == 6 * assignments.count()  # July–December, the months owed
     assert {row["责任单位"] for row in rows} == {"示例社区一"}
     assert row_for(rows, 21, "示例社区一")["流程状态"] == "草稿"
     assert response["Content-Disposition"].endswith(quote("台账_2017年_示例社区一.xlsx"))

@@ -35,7 +35,7 @@ SHARE = "有兼职委员的党组织比例"  # item 2's one target, a rate
 
 @pytest.fixture
 def june_draft(
-    world: Checklist, community_one: Community, community_one_staff: User
+    world: Checklist, june_owed: Checklist, community_one: Community, community_one_staff: User
 ) -> ProgressReport:
     """Community one's June report on item 1, saved as a draft on the filing page."""
     assignment = assignment_of(world, 1, community_one)
@@ -159,7 +159,11 @@ def test_the_report_list_still_offers_the_import(client: Client, street_admin: U
     ],
 )
 def test_the_import_refuses_what_the_filing_page_refuses_and_saves_nothing(
-    street_admin: User, august_3rd_2017: time_machine.Traveller, row: list[Any], message: str
+    street_admin: User,
+    june_owed: Checklist,
+    august_3rd_2017: time_machine.Traveller,
+    row: list[Any],
+    message: str,
 ) -> None:
     result = import_xlsx(
         ProgressReportResource(), xlsx([REPORT_HEADERS, good_row(), row]), user=street_admin
@@ -278,7 +282,7 @@ def test_an_export_with_a_submitted_report_imports_back_unchanged(
 
 
 def test_the_admin_import_of_reports_shows_the_service_s_refusal(
-    client: Client, street_admin: User, world: Checklist
+    client: Client, street_admin: User, world: Checklist, june_owed: Checklist
 ) -> None:
     client.force_login(street_admin)
     content = xlsx(

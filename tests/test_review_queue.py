@@ -31,6 +31,7 @@ def _queued(response: object) -> set[tuple[int, str, int]]:
 @pytest.fixture
 def reports(
     world: Checklist,
+    june_owed: Checklist,
     community_one: Community,
     community_two: Community,
     community_one_staff: User,

@@ -128,6 +128,8 @@ def test_last_month_s_values_are_prefilled_when_this_month_has_no_report_yet(
 ) -> None:
     assignment = assignment_of(world, 1, community_one)
     [target] = assignment.targets()
+    world.takes_effect_on = datetime.date(2017, 6, 1)  # June is owed, and filed
+    world.save(update_fields=["takes_effect_on"])
     with time_travel(2017, 7, 3):
         progress_report_save(
             assignment=assignment,
@@ -456,7 +458,10 @@ def _file_the_month(
     checklist: Checklist, community: Community, staff: User, reviewer: User
 ) -> None:
     """June submitted, July in every state a page shows: drafts, submitted, approved,
-    returned, with an extension request."""
+    returned, with an extension request. The checklist takes effect on 1 June here, so
+    that June is owed."""
+    checklist.takes_effect_on = datetime.date(2017, 6, 1)
+    checklist.save(update_fields=["takes_effect_on"])
     assignments = list(Assignment.objects.for_checklist(checklist).for_community(community))
     for assignment in assignments:
         if not ProgressReport.objects.filter(assignment=assignment, month=6).exists():
