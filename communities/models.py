@@ -80,6 +80,25 @@ class Community(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.name,)
 
+    def registered_count(self, register: CompoundRegister | str) -> int:
+        """How many of the community's registered compounds ``register`` counts. Reads
+        ``compounds.all()``, so a prefetched list costs no query."""
+        register = CompoundRegister(register)
+        return sum(1 for compound in self.compounds.all() if compound.is_in(register))
+
+
+class CompoundRegister(models.TextChoices):
+    """The counts the compound register (住宅小区登记) gives: what a rate target's
+    denominator may be prefilled from (``tasks.models.Target.denominator_source``)."""
+
+    COMPOUNDS = "compounds", _("住宅小区数")
+    UNDER_PROPERTY_MANAGEMENT = "under_property_management", _("实施物业管理的住宅小区数")
+    WITH_OWNERS_COMMITTEE = "with_owners_committee", _("已成立业委会的住宅小区数")
+    ELIGIBLE_FOR_OWNERS_COMMITTEE = (
+        "eligible_for_owners_committee",
+        _("符合业委会成立条件的住宅小区数"),
+    )
+
 
 class CompoundQuerySet(models.QuerySet["Compound"]):
     def with_owners_committee(self) -> CompoundQuerySet:
@@ -123,6 +142,18 @@ class Compound(models.Model):
     @property
     def has_property_manager(self) -> bool:
         return bool(self.property_manager)
+
+    def is_in(self, register: CompoundRegister) -> bool:
+        """Whether ``register`` counts this compound (the same rules as the queryset's
+        ``under_property_management``, ``with_owners_committee`` and
+        ``eligible_for_owners_committee``)."""
+        if register == CompoundRegister.UNDER_PROPERTY_MANAGEMENT:
+            return self.has_property_manager
+        if register == CompoundRegister.WITH_OWNERS_COMMITTEE:
+            return self.has_owners_committee
+        if register == CompoundRegister.ELIGIBLE_FOR_OWNERS_COMMITTEE:
+            return self.is_eligible_for_owners_committee
+        return True
 
 
 class Membership(models.Model):

@@ -14,6 +14,7 @@ class DashboardsConfig(AppConfig):
         # follow every write path (services, admin, import) that sends these signals.
         from django.db.models.signals import post_delete, post_save
 
+        from meetings.signals import meetings_changed
         from tasks.models import CalendarDay, Target
         from tasks.signals import assignments_changed, progress_changed, progress_loaded
 
@@ -22,6 +23,7 @@ class DashboardsConfig(AppConfig):
         progress_changed.connect(summaries.on_progress_changed, dispatch_uid="summaries")
         assignments_changed.connect(summaries.on_assignments_changed, dispatch_uid="summaries")
         progress_loaded.connect(summaries.on_progress_loaded, dispatch_uid="summaries")
+        meetings_changed.connect(summaries.on_meetings_changed, dispatch_uid="summaries")
         for model, receiver in (
             (Target, summaries.on_target_saved),
             (CalendarDay, summaries.on_calendar_day_saved),

@@ -42,7 +42,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from dashboards.models import UrgeNotice
 from reminders.due import filing_period
 from reminders.models import Reminder
-from tasks.filing import filed_late_q, late_q, month_being_filed, overdue_q
+from tasks.filing import filed_late_q, late_q, overdue_q
 from tasks.models import Checklist, Item, ItemLeadUnit
 
 from .models import AssignmentMonth, PartyMonth
@@ -121,15 +121,9 @@ def report_months(checklist: Checklist) -> list[int]:
 
 
 def default_month(checklist: Checklist, today: datetime.date) -> int:
-    """The month being filed now (the previous month) within the checklist's months, else
-    the nearest of them."""
-    months = report_months(checklist) or [12]
-    year, month = month_being_filed(today)
-    if (year, month) < (checklist.year, months[0]):
-        return months[0]
-    if year > checklist.year:
-        return months[-1]
-    return max(months[0], min(month, months[-1]))
+    """The month being filed now within the checklist's months owed
+    (``Checklist.month_being_filed``)."""
+    return checklist.month_being_filed(today)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from celery import shared_task
 
 from tasks.models import Checklist
 
-from .summaries import summaries_rebuild
+from .summaries import summaries_rebuild, summaries_refresh_registered
 
 logger = logging.getLogger(__name__)
 
@@ -24,4 +24,15 @@ def summaries_rebuild_job(checklist_id: int, item_id: int | None = None) -> int:
         return 0
     written = summaries_rebuild(checklist=checklist, item_id=item_id)
     logger.info("summaries of %s rebuilt: %s rows", checklist.year, written)
+    return written
+
+
+@shared_task(name="dashboards.summaries_refresh_registered")
+def summaries_refresh_registered_job() -> int:
+    """Daily: the rows of the items judged from the meeting register, in every checklist in
+    use, recomputed (their months in progress turn met or behind with time alone)."""
+    written = 0
+    for checklist in Checklist.objects.filter(status=Checklist.Status.ACTIVE):
+        written += summaries_refresh_registered(checklist=checklist)
+    logger.info("summaries of the register-judged items refreshed: %s rows", written)
     return written

@@ -46,6 +46,7 @@ from core.spreadsheets import (
     TextWidget,
 )
 from core.typing import AnyUser
+from tasks import registers
 from tasks.models import (
     Assignment,
     AssignmentQuerySet,
@@ -106,6 +107,9 @@ class LedgerRow:
     report: ProgressReport | None  # the month's report, if the user may open it
     unsubmitted: bool  # a draft exists that the user may not open
     today: datetime.date
+    # The registers' figures (frequency targets: the meeting register) of all the rows,
+    # fetched once (``tasks.registers.figures``).
+    figures: dict[registers.FigureKey, registers.Figure] | None = None
 
     @property
     def item(self) -> Item:
@@ -126,7 +130,7 @@ class LedgerRow:
 
     def evaluations(self) -> list[Evaluation]:
         return evaluate_assignment_month(
-            self.assignment, self.report, year=self.year, month=self.month
+            self.assignment, self.report, year=self.year, month=self.month, figures=self.figures
         )
 
     @property
@@ -210,6 +214,16 @@ def _ledger_rows(
         for assignment in fetched
         for report in assignment.filed_reports  # type: ignore[attr-defined]  # Prefetch to_attr
     }
+    checklists = {assignment.item.checklist.pk: assignment.item.checklist for assignment in fetched}
+    figures: dict[registers.FigureKey, registers.Figure] = {}
+    for checklist in checklists.values():
+        figures.update(
+            registers.figures(
+                checklist=checklist,
+                assignments=[a for a in fetched if a.item.checklist.pk == checklist.pk],
+                months=months,
+            )
+        )
     rows = []
     for month in months:
         for assignment in fetched:
@@ -225,6 +239,7 @@ def _ledger_rows(
                     report=report,
                     unsubmitted=unsubmitted,
                     today=today,
+                    figures=figures,
                 )
             )
     return rows

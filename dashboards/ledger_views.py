@@ -44,7 +44,8 @@ def _xlsx_response(rows: list[ledger.LedgerRow], filename: str) -> HttpResponse:
 def ledger_month(request: HttpRequest) -> HttpResponse:
     """``?year=&month=`` (by default the month being filed): every assignment the user
     may read."""
-    filing_year, filing_month = month_being_filed(timezone.localdate())
+    being_filed = Checklist.being_filed(timezone.localdate())
+    filing_year, filing_month = being_filed or month_being_filed(timezone.localdate())
     year = _year(request, filing_year)
     month = _month(request, filing_month)
     if not ledger.may_download_month_ledger(request.user):

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from notifications.models import OutboxMessage
 from notifications.services import outbox_add
+from tasks import registers
 from tasks.filing import filed_on_time_q
 from tasks.models import (
     Assignment,
@@ -65,11 +66,17 @@ def _assignments() -> Any:
 
 
 def cell_compute(
-    assignment: Assignment, year: int, month: int, report: ProgressReport | None
+    assignment: Assignment,
+    year: int,
+    month: int,
+    report: ProgressReport | None,
+    figures: dict[registers.FigureKey, registers.Figure] | None = None,
 ) -> AssignmentMonth:
-    """The row an assignment-month should have, from its raw report (None: not filed).
-    Expects ``assignment`` with its item's checklist and targets and its extensions
-    prefetched, and ``report`` with its values."""
+    """The row an assignment-month should have, from its raw report (None: not filed)
+    and, for the targets judged from a register (frequency targets: the meeting
+    register), from ``figures`` (``tasks.registers.figures``, fetched once for many
+    cells; None: fetched for this cell). Expects ``assignment`` with its item's checklist
+    and targets and its extensions prefetched, and ``report`` with its values."""
     cell = AssignmentMonth(
         assignment=assignment,
         year=year,
@@ -81,10 +88,15 @@ def cell_compute(
         deadline=assignment.filing_deadline(year, month),
     )
     if report is None:
+        # Not filed: 未填报, its targets counted neither met nor behind (a month not yet
+        # reported is not judged on the dashboards, even where the register could).
         cell.targets_total = len(assignment.targets())
         return cell
     report.assignment = assignment  # share the prefetched item and targets
-    evaluations = report.evaluate()
+    evaluations = report.evaluate(figures)
+    cell.targets_total = len(evaluations)
+    cell.targets_met = sum(e.verdict == Target.Verdict.MET for e in evaluations)
+    cell.targets_behind = sum(e.verdict == Target.Verdict.BEHIND for e in evaluations)
     cell.report_id = report.pk
     cell.state = report.workflow_state
     # The status that counts (``ProgressReport.counted_status``): the targets' judgement,
@@ -93,9 +105,6 @@ def cell_compute(
     cell.status = report.counted_status(evaluations)
     if report.first_submitted_at is not None:
         cell.first_submitted_on = timezone.localdate(report.first_submitted_at)
-    cell.targets_total = len(evaluations)
-    cell.targets_met = sum(e.verdict == Target.Verdict.MET for e in evaluations)
-    cell.targets_behind = sum(e.verdict == Target.Verdict.BEHIND for e in evaluations)
     approved = report.workflow_state == ProgressReport.WorkflowState.APPROVED
     cell.is_complete = approved and cell.status == ProgressReport.Status.COMPLETED
     return cell
@@ -158,12 +167,13 @@ def cells_refresh(keys: Iterable[tuple[int, int, int]]) -> None:
         (r.assignment_id, r.year, r.month): r
         for r in ProgressReport.objects.filter(wanted).prefetch_related("values")
     }
+    figures = _figures(assignments.values(), keys)
     parties = []
     for key in keys:
         assignment = assignments.get(key[0])
         if assignment is None:  # deleted in this transaction; its row went with it
             continue
-        cell = cell_compute(assignment, key[1], key[2], reports.get(key))
+        cell = cell_compute(assignment, key[1], key[2], reports.get(key), figures)
         AssignmentMonth.objects.update_or_create(
             assignment_id=key[0],
             year=key[1],
@@ -174,6 +184,32 @@ def cells_refresh(keys: Iterable[tuple[int, int, int]]) -> None:
     _party_months_refresh(parties)
 
 
+def _figures(
+    assignments: Iterable[Assignment], keys: Iterable[tuple[int, int, int]]
+) -> dict[registers.FigureKey, registers.Figure]:
+    """The registers' figures of the (assignment_id, year, month) cells: one batched call
+    per checklist (and year), so a refresh or rebuild asks a few queries, not one per
+    cell."""
+    by_pk = {assignment.pk: assignment for assignment in assignments}
+    groups: dict[tuple[int, int], tuple[Checklist, dict[int, Assignment], set[int]]] = {}
+    for assignment_id, year, month in keys:
+        assignment = by_pk.get(assignment_id)
+        if assignment is None or assignment.item.checklist.year != year:
+            continue
+        checklist = assignment.item.checklist
+        _checklist, members, months = groups.setdefault(
+            (checklist.pk, year), (checklist, {}, set())
+        )
+        members[assignment.pk] = assignment
+        months.add(month)
+    figures: dict[registers.FigureKey, registers.Figure] = {}
+    for checklist, members, months in groups.values():
+        figures.update(
+            registers.figures(checklist=checklist, assignments=members.values(), months=months)
+        )
+    return figures
+
+
 def _cells_for(assignments: list[Assignment], checklist: Checklist) -> Iterator[AssignmentMonth]:
     reports = {
         (r.assignment_id, r.year, r.month): r
@@ -181,6 +217,7 @@ def _cells_for(assignments: list[Assignment], checklist: Checklist) -> Iterator[
             assignment__in=assignments, year=checklist.year
         ).prefetch_related("values")
     }
+    figures = registers.figures(checklist=checklist, assignments=assignments, months=MONTHS)
     for assignment in assignments:
         for month in MONTHS:
             yield cell_compute(
@@ -188,6 +225,7 @@ def _cells_for(assignments: list[Assignment], checklist: Checklist) -> Iterator[
                 checklist.year,
                 month,
                 reports.get((assignment.pk, checklist.year, month)),
+                figures,
             )
 
 
@@ -317,6 +355,32 @@ def on_progress_changed(
         cells_refresh([(assignment_id, year, month)])
 
 
+def on_meetings_changed(
+    sender: Any, *, target_id: int, community_id: int | None, **kwargs: Any
+) -> None:
+    """A duty's meetings changed for a party (``meetings.signals.meetings_changed``):
+    every month of the assignments that report that duty is judged again (a gap runs on
+    into the following months)."""
+    if is_deferred():
+        return
+    target = Target.objects.select_related("item__checklist").filter(pk=target_id).first()
+    if target is None:
+        return
+    assignments = Assignment.objects.filter(item_id=target.item_id)
+    if target.level == Target.Level.STREET:
+        assignments = assignments.filter(is_street_level=True)
+    else:
+        assignments = assignments.filter(
+            community_id=community_id if community_id is not None else 0, is_street_level=False
+        )
+    year = target.item.checklist.year
+    cells_refresh(
+        (assignment_id, year, month)
+        for assignment_id in assignments.values_list("pk", flat=True)
+        for month in MONTHS
+    )
+
+
 def on_assignments_changed(sender: Any, *, checklist_id: int, **kwargs: Any) -> None:
     if not is_deferred():
         assignments_cells_sync(checklist=Checklist.objects.get(pk=checklist_id))
@@ -359,3 +423,16 @@ def on_calendar_day_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
     day = instance.date
     year = (day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day)).year
     rebuild_later(Checklist.objects.filter(year__in=(year, year - 1)).values_list("pk", flat=True))
+
+
+def summaries_refresh_registered(*, checklist: Checklist) -> int:
+    """Recompute the rows of the items judged from a register (the meetings of items 3, 14
+    and 16). Their verdicts move with time alone: a fortnightly duty's month turns from
+    推进中 to 滞后 the day a gap overruns, with no write to tell the summary tables. The
+    daily job calls this; returns the number of assignment-months written."""
+    items = (
+        Target.objects.filter(item__checklist=checklist, kind__in=registers.registered_kinds())
+        .values_list("item_id", flat=True)
+        .distinct()
+    )
+    return sum(summaries_rebuild(checklist=checklist, item_id=item_id) for item_id in items)

@@ -8,8 +8,8 @@ moments of the story (a report submitted on the filing day, returned two days la
 then written onto the same rows: the reports' times, their workflow history
 (``ReportTransition``), the evidence files and the inbox messages a return sent.
 
-The figures follow ``demo.scale_data``'s courses towards each target, the frequency
-targets count the meetings the demo recorded, and the party's habits (late, missing,
+The figures follow ``demo.scale_data``'s courses towards each target (the frequency
+targets are judged from the meetings the demo recorded), and the party's habits (late, missing,
 behind) are drawn per community, from ``random.Random`` seeded with the seed and the
 party's name, so a seed tells the same story every time.
 """
@@ -35,8 +35,8 @@ from django.db import connection, models
 from django.db.models import Max
 
 from communities.models import Community, Unit
-from meetings.models import Meeting
 from notifications.models import Message
+from tasks import registers
 from tasks.models import (
     Assignment,
     Checklist,
@@ -172,7 +172,9 @@ class _Storyteller:
             self.year, stands_month, stands_day, 17, 30, tzinfo=self.zone
         )
         self.months = months
-        self.held = self._meetings_held()
+        # The frequency targets' figures come from the meetings the demo recorded
+        # (``demo.data._demo_meetings``), judged by the register (``tasks.registers``).
+        self.figures: dict[int, dict[registers.FigureKey, registers.Figure]] = {}
         self.moments: dict[int, _Moments] = {}
         self.decided: dict[int, datetime.datetime] = {}
 
@@ -195,17 +197,13 @@ class _Storyteller:
 
     # -- figures ------------------------------------------------------------------------
 
-    def _meetings_held(self) -> Counter[tuple[int, int | None, int]]:
-        """Meetings held, by (target, community or None for the street, month)."""
-        held: Counter[tuple[int, int | None, int]] = Counter()
-        meetings = Meeting.objects.filter(
-            target__item__checklist=self.checklist, state=Meeting.State.HELD
-        ).values_list("target_id", "community_id", "starts_at")
-        for target_id, community_id, starts_at in meetings:
-            local = starts_at.astimezone(self.zone)
-            if local.year == self.year:
-                held[(target_id, community_id, local.month)] += 1
-        return held
+    def _figures(self, assignment: Assignment) -> dict[registers.FigureKey, registers.Figure]:
+        """The register's figures of the assignment's months (one batched call each)."""
+        if assignment.pk not in self.figures:
+            self.figures[assignment.pk] = registers.figures(
+                checklist=self.checklist, assignments=[assignment], months=self.months
+            )
+        return self.figures[assignment.pk]
 
     @staticmethod
     def _facts(community: Community | None) -> CommunityFacts:
@@ -284,7 +282,7 @@ class _Storyteller:
             for target, course in zip(targets, courses, strict=True):
                 numerator, denominator, quantity, achieved_on, is_done = course[index]
                 if target.kind == Kind.FREQUENCY:
-                    quantity = self.held[(target.pk, assignment.community_id, month)]
+                    quantity = None  # the meetings recorded are the figure, not a count
                 values[target.pk] = ValueInput(
                     numerator=numerator,
                     denominator=denominator,
@@ -322,8 +320,14 @@ class _Storyteller:
         reviewer: User,
         rng: random.Random,
     ) -> None:
+        figures = self._figures(assignment)
         verdicts = [
-            target.evaluate(_as_value(values[target.pk]), year=self.year, month=month).verdict
+            target.evaluate(
+                _as_value(values[target.pk]),
+                year=self.year,
+                month=month,
+                figure=figures.get((target.pk, assignment.pk, month)),
+            ).verdict
             for target in assignment.targets()
         ]
         status = report_status(verdicts, ongoing=ongoing, started=started)

@@ -37,14 +37,18 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractUser, Group, User
 from django.db import connection, models, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from communities.models import (
     Community,
     Compound,
+    CompoundRegister,
     Unit,
 )
 from communities.roles import Role
 from communities.services import memberships_add_in_bulk
+from meetings.compliance import judge_duty_month
+from meetings.duties import duties_start
 from tasks.models import (
     Assignment,
     Checklist,
@@ -54,6 +58,7 @@ from tasks.models import (
     TargetValue,
     judge_status,
 )
+from tasks.registers import Figure
 from tasks.services import assignment_set_communities, assignments_generate
 
 CODE_PREFIX = "SYN-"
@@ -493,9 +498,27 @@ def _month_end(year: int, month: int) -> datetime.date:
     return datetime.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def _registered(target: Target, facts: CommunityFacts) -> int | None:
+    """The compound register's count a rate's denominator is taken from
+    (``Target.denominator_source``), None where it is not a registered count."""
+    if not target.denominator_source:
+        return None
+    return {
+        CompoundRegister.COMPOUNDS: facts.compounds,
+        CompoundRegister.UNDER_PROPERTY_MANAGEMENT: facts.managed,
+        CompoundRegister.WITH_OWNERS_COMMITTEE: facts.with_committee,
+        CompoundRegister.ELIGIBLE_FOR_OWNERS_COMMITTEE: facts.eligible,
+    }[CompoundRegister(target.denominator_source)]
+
+
 def _denominator(target: Target, facts: CommunityFacts, rng: random.Random) -> int:
-    """What a rate is counted over, read from the checklist's wording of its denominator:
-    the community's compounds where it speaks of them, a plausible number otherwise."""
+    """What a rate is counted over: the compound register's count where the target takes
+    its denominator from the register (``Target.denominator_source``, as the filing form
+    prefills it), else read from the checklist's wording of its denominator, a plausible
+    number where it names nothing registered."""
+    registered = _registered(target, facts)
+    if registered is not None:
+        return registered
     label = target.denominator_label
     if "小区" in label:
         if "物业" in label:
@@ -524,7 +547,7 @@ def target_course(
     target: Target,
     *,
     year: int,
-    months: range,
+    months: Sequence[int],
     behind: bool,
     facts: CommunityFacts,
     rng: random.Random,
@@ -563,13 +586,8 @@ def target_course(
             quantity = first + math.floor((final - first) * progress(month))
             columns.append((None, None, quantity, None, None))
     elif target.kind == Kind.FREQUENCY:
-        for month in months:
-            required = target.required_occurrences(year, month)
-            if rng.random() < (0.3 if behind else 0.03):
-                quantity = required - rng.randint(1, required)
-            else:
-                quantity = required + (1 if rng.random() < 0.15 else 0)
-            columns.append((None, None, quantity, None, None))
+        # Not typed: the meeting register gives the figure (``tasks.registers``).
+        columns += [(None, None, None, None, None) for _month in months]
     elif target.kind == Kind.DEADLINE:
         due = target.deadline
         achieved: datetime.date | None = due - datetime.timedelta(days=rng.randint(0, 50))
@@ -627,7 +645,9 @@ VALUE_COLUMNS = (
     "quantity",
     "achieved_on",
     "is_done",
+    "denominator_registered",
 )
+FIGURE_COLUMNS = VALUE_COLUMNS[2:7]  # what a party reports, as ``Columns``
 
 
 class _ReportMaker:
@@ -644,7 +664,9 @@ class _ReportMaker:
         totals: Totals,
     ) -> None:
         self.year = checklist.year
-        self.months = range(1, through_month + 1)
+        self.duties_start = duties_start(checklist)
+        # The months owed up to ``through_month``: none before the checklist takes effect.
+        self.months = [month for month in checklist.months_owed() if month <= through_month]
         self.deadlines = {m: checklist.filing_deadline(self.year, m) for m in self.months}
         self.reviewers = reviewers  # staff of each item's primary lead unit, by item id
         self.targets = targets  # by (item id, is street level)
@@ -661,9 +683,36 @@ class _ReportMaker:
         back thousands of times."""
         key = (target.pk, month, columns)
         if key not in self.verdicts:
-            value = TargetValue(target=target, **dict(zip(VALUE_COLUMNS[2:], columns, strict=True)))
-            self.verdicts[key] = target.evaluate(value, year=self.year, month=month).verdict
+            value = TargetValue(target=target, **dict(zip(FIGURE_COLUMNS, columns, strict=True)))
+            figure = self._register_figure(target, month)
+            self.verdicts[key] = target.evaluate(
+                value, year=self.year, month=month, figure=figure
+            ).verdict
         return self.verdicts[key]
+
+    def _register_figure(self, target: Target, month: int) -> Figure | None:
+        """The meeting register's judgement of a frequency target: the scale data records
+        no meetings, so each duty is judged not done (``judge_duty_month`` with none
+        held), as the register judges it on the pages and in the summary tables."""
+        if not target.is_judged_from_register:
+            return None
+        today = timezone.localdate()
+        first = datetime.date(self.year, month, 1)
+        if first < self.duties_start.replace(day=1) or first > today:
+            return None
+        cell = judge_duty_month(
+            duty=target,
+            community=None,
+            year=self.year,
+            month=month,
+            held_on=(),
+            held_before=None,
+            start=self.duties_start,
+            today=today,
+        )
+        return Figure(
+            verdict=cell.verdict, measured=f"{cell.measured} 次", explanation=cell.explanation
+        )
 
     def _moment(self, rng: random.Random, day: datetime.date) -> datetime.datetime:
         """A time in office hours on ``day``, Shanghai time."""
@@ -712,14 +761,14 @@ class _ReportMaker:
             starts.append(start)
         ongoing = any(t.kind in (Kind.FREQUENCY, Kind.ZERO_GROWTH) for t in targets)
         reviewers = self.reviewers.get(item.pk) or filers
-        for month in self.months:
+        for index, month in enumerate(self.months):
             missing = rng.random() < habits.missing_rate + (0.03 if month == self.months[-1] else 0)
             if month in skip_months:  # filed already, not by the generator
                 continue
             if missing:
                 self.totals.missing += 1
                 continue
-            figures = [course[month - 1] for course in courses]
+            figures = [course[index] for course in courses]
             verdicts = [
                 self._verdict(target, month, columns)
                 for target, columns in zip(targets, figures, strict=True)
@@ -742,7 +791,7 @@ class _ReportMaker:
                 )
             )
             self.values += [
-                (position, target.pk, *columns)
+                (position, target.pk, *columns, _registered(target, facts))
                 for target, columns in zip(targets, figures, strict=True)
             ]
 
@@ -935,7 +984,8 @@ def scale_data_generate(
     log: Log = print,
 ) -> Totals:
     """Generate ``communities`` communities with their compounds, staff, assignments and
-    the reports of months 1 to ``through_month`` of the checklist's year. Raises
+    the reports of the months owed (``Checklist.months_owed``) up to ``through_month``
+    of the checklist's year. Raises
     ``GeneratedDataExists`` if generated data is already there (remove it first with
     ``scale_data_remove``)."""
     existing = generated_communities().count()

@@ -37,7 +37,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from communities.models import Community
-from tasks.models import Checklist, Target
+from tasks.models import Assignment, Checklist, Target
+from tasks.registers import Figure, FigureKey
 
 from .duties import STREET, Party, duties_start, duty_parties, recurring_duties
 from .models import Meeting, month_bounds
@@ -336,3 +337,68 @@ def year_compliance(
     meeting compliance. Three queries, whatever the number of communities."""
     duties = recurring_duties(checklist)
     return _judge(duties, duty_parties(duties), checklist=checklist, months=months, today=today)
+
+
+def assignment_figures(
+    *,
+    checklist: Checklist,
+    assignments: Sequence[Assignment],
+    months: Sequence[int],
+    today: datetime.date | None = None,
+) -> dict[FigureKey, Figure]:
+    """The figure source of frequency targets (``tasks.registers``, registered by
+    ``MeetingsConfig.ready``): each frequency target of ``assignments`` (their item's
+    targets prefetched) judged in ``months`` exactly as ``year_compliance`` judges it,
+    keyed by (target pk, assignment pk, month). A street-level assignment stands for the
+    street; a community's for the community while it is active (as ``duty_parties``).
+    Months before the duties start or after ``today`` are not judged (no figure). Three
+    queries at most, whatever the number of assignments and months."""
+    today = timezone.localdate() if today is None else today
+    wanted = {
+        assignment.pk: [t for t in assignment.targets() if t.kind == Target.Kind.FREQUENCY]
+        for assignment in assignments
+    }
+    community_field = Assignment._meta.get_field("community")
+    communities: dict[int, Community] = {}
+    missing: set[int] = set()
+    for assignment in assignments:
+        if assignment.community_id is None or assignment.is_street_level:
+            continue
+        if community_field.is_cached(assignment):
+            community = assignment.community
+            if community is not None and community.is_active:
+                communities[community.pk] = community
+        else:
+            missing.add(assignment.community_id)
+    if missing:  # one query for the communities not loaded with their assignments
+        communities.update(Community.objects.filter(is_active=True).in_bulk(missing))
+    duties: dict[int, Target] = {}
+    parties: dict[int, list[Party]] = defaultdict(list)
+    owed: set[tuple[int, int | None]] = set()
+    owners: list[tuple[Assignment, Target, int | None]] = []
+    for assignment in assignments:
+        for duty in wanted[assignment.pk]:
+            if duty.level == Target.Level.STREET:
+                party: Party = STREET
+            else:
+                party = communities.get(assignment.community_id or 0)
+                if party is None:  # a unit's, or an inactive community's: nobody owes it
+                    continue
+            party_pk = party.pk if party is not None else None
+            duties[duty.pk] = duty
+            if (duty.pk, party_pk) not in owed:
+                owed.add((duty.pk, party_pk))
+                parties[duty.pk].append(party)
+            owners.append((assignment, duty, party_pk))
+    judged = _judge(list(duties.values()), parties, checklist=checklist, months=months, today=today)
+    figures = {}
+    for assignment, duty, party_pk in owners:
+        for month in months:
+            cell = judged.get((duty.pk, party_pk, month))
+            if cell is not None:
+                figures[duty.pk, assignment.pk, month] = Figure(
+                    verdict=cell.verdict,
+                    measured=f"{cell.measured} 次",
+                    explanation=cell.explanation,
+                )
+    return figures

@@ -30,6 +30,7 @@ from tasks.evidence import evidence_content_type
 from tasks.models import Assignment, Checklist, Item, Target
 
 from .models import Meeting, MeetingAttachment
+from .signals import meetings_changed
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,13 @@ def meeting_validate(*, details: MeetingDetails, state: str) -> None:
         raise ValidationError({"items": "涉及任务须是同一年度清单中的任务。"})
 
 
+def _meetings_changed(meeting: Meeting) -> None:
+    """Tell the apps above that the meeting's duty changed for its party."""
+    meetings_changed.send(
+        sender=Meeting, target_id=meeting.target_id, community_id=meeting.community_id
+    )
+
+
 def _write(meeting: Meeting, details: MeetingDetails) -> None:
     meeting.target = details.target
     meeting.community = details.community
@@ -120,6 +128,7 @@ def _create(
     meeting.attendees.set(details.attendees)
     meeting.items.set(details.items)
     _attach_all(meeting, attachments, by)
+    _meetings_changed(meeting)
     return meeting
 
 
@@ -162,12 +171,14 @@ def meeting_update(
     if current.is_cancelled:
         raise ValidationError("这次会议已经取消,不能再修改。")
     meeting_validate(details=details, state=state)
+    _meetings_changed(current)  # the duty and party it counted for before
     _write(current, details)
     current.state = state
     current.save()
     current.attendees.set(details.attendees)
     current.items.set(details.items)
     _attach_all(current, attachments, by)
+    _meetings_changed(current)
     return current
 
 
@@ -181,6 +192,7 @@ def meeting_cancel(*, meeting: Meeting, by: User) -> Meeting:
     if not changed:
         raise ValidationError("这次会议已经取消了。")
     meeting.refresh_from_db()
+    _meetings_changed(meeting)
     return meeting
 
 

@@ -310,7 +310,7 @@ class TargetInline(ArchivedYearInlineMixin, admin.StackedInline):
         ("order", "kind", "level"),
         "title",
         ("threshold", "unit_label", "period", "due_date"),
-        ("numerator_label", "denominator_label"),
+        ("numerator_label", "denominator_label", "denominator_source"),
     )
 
 
@@ -443,7 +443,16 @@ class TargetValueInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     model = TargetValue
     extra = 0
-    fields = ("target", "numerator", "denominator", "quantity", "achieved_on", "is_done")
+    fields = (
+        "target",
+        "numerator",
+        "denominator",
+        "denominator_registered",
+        "denominator_reason",
+        "quantity",
+        "achieved_on",
+        "is_done",
+    )
     readonly_fields = fields
     can_delete = False
 

@@ -7,12 +7,15 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from . import registers
 from .evidence import ACCEPT_ATTRIBUTE, uploads_validate
-from .models import Assignment, Evidence, ProgressReport, Target
-from .services import VALUE_COLUMNS, ValueInput
+from .models import Assignment, Evaluation, Evidence, ProgressReport, Target
+from .services import VALUE_COLUMNS, ValueInput, deadline_met_message
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -87,13 +90,35 @@ class ReportForm(forms.Form):
         report: ProgressReport | None,
         previous: ProgressReport | None = None,
         submitting: bool = False,
+        month: int | None = None,
+        figures: dict[registers.FigureKey, registers.Figure] | None = None,
     ) -> None:
         self.assignment = assignment
         self.report = report
         self.submitting = submitting
+        # The registers' figures of the month (``tasks.registers``): a target judged from
+        # a register (a frequency target: the meeting register) is shown, not typed.
+        self.month = report.month if report is not None else month
+        self.figures = figures or {}
         self.prefilled = report is None and previous is not None
-        super().__init__(data, files, prefix=f"a{assignment.pk}", initial=self._initial(previous))
+        # The compound register's counts for the denominators taken from it: prefilled,
+        # and a different figure needs a reason (``denominator_reason``).
+        self.registered = {
+            target.pk: count
+            for target in assignment.targets()
+            if (count := target.registered_denominator(assignment.community)) is not None
+        }
+        # Deadline targets an approved earlier report states met: they stay met.
+        self.deadlines_met = (
+            assignment.deadlines_met(assignment.item.checklist.year, before_month=self.month)
+            if self.month is not None
+            else {}
+        )
+        initial = self._initial(previous)
+        self._prefill_from_registers(initial)
+        super().__init__(data, files, prefix=f"a{assignment.pk}", initial=initial)
         self.target_rows: list[tuple[Target, list[str]]] = []
+        self.reason_fields: dict[int, str] = {}  # target pk → its optional reason input
         for target in assignment.targets():
             self.target_rows.append((target, self._add_target_fields(target)))
         if not self.target_rows:
@@ -118,11 +143,26 @@ class ReportForm(forms.Form):
                 if column == "is_done" and data is not None:
                     data = "yes" if data else "no"
                 initial[f"t{value.target_id}_{column}"] = data
+            if self.report is not None:
+                initial[f"t{value.target_id}_denominator_reason"] = value.denominator_reason
         return initial
+
+    def _prefill_from_registers(self, initial: dict[str, Any]) -> None:
+        """A new report's denominators from the compound register, and the date of a
+        deadline an approved earlier report states met."""
+        if self.report is None:
+            for target_pk, count in self.registered.items():
+                initial[f"t{target_pk}_denominator"] = count
+        for target_pk, met in self.deadlines_met.items():
+            given = initial.get(f"t{target_pk}_achieved_on")
+            if given is None or (met.achieved_on is not None and given > met.achieved_on):
+                initial[f"t{target_pk}_achieved_on"] = met.achieved_on
 
     def _add_target_fields(self, target: Target) -> list[str]:
         kind = Target.Kind
         name = f"t{target.pk}"
+        if target.is_judged_from_register:
+            return []  # the register's figure is shown read-only (``register_figure``)
         count: dict[str, Any] = {
             "min_value": 0,
             "required": False,
@@ -135,6 +175,23 @@ class ReportForm(forms.Form):
             self.fields[f"{name}_denominator"] = forms.IntegerField(
                 label=target.denominator_label or _("分母"), **count
             )
+            if target.pk in self.registered:
+                registered = self.registered[target.pk]
+                self.fields[f"{name}_denominator"].help_text = _(
+                    "按住宅小区登记预填:登记数 %(count)s。"
+                ) % {"count": registered}
+                self.fields[f"{name}_denominator_reason"] = forms.CharField(
+                    label=_("与登记数不同的原因"),
+                    required=False,
+                    max_length=500,
+                    widget=forms.TextInput(
+                        attrs={
+                            "placeholder": _("分母与登记数 %(count)s 相同时不填")
+                            % {"count": registered}
+                        }
+                    ),
+                )
+                self.reason_fields[target.pk] = f"{name}_denominator_reason"
             return [f"{name}_numerator", f"{name}_denominator"]
         if target.kind in (kind.COUNT, kind.FREQUENCY, kind.ZERO_GROWTH):
             label = {
@@ -173,10 +230,33 @@ class ReportForm(forms.Form):
                         _("分子(%(numerator)s)不能大于分母(%(denominator)s)。")
                         % {"numerator": numerator, "denominator": denominator},
                     )
+            if target.pk in self.reason_fields:
+                denominator = cleaned.get(f"t{target.pk}_denominator")
+                registered = self.registered[target.pk]
+                reason = self.reason_fields[target.pk]
+                if (
+                    denominator is not None
+                    and denominator != registered
+                    and not (cleaned.get(reason) or "").strip()
+                ):
+                    self.add_error(
+                        reason,
+                        _("分母(%(given)s)与登记数(%(registered)s)不同,请写明原因。")
+                        % {"given": denominator, "registered": registered},
+                    )
             if target.kind == Target.Kind.DEADLINE:
                 achieved_on = cleaned.get(f"t{target.pk}_achieved_on")
                 if isinstance(achieved_on, datetime.date) and achieved_on > today:
                     self.add_error(f"t{target.pk}_achieved_on", _("完成日期不能晚于今天。"))
+                met = self.deadlines_met.get(target.pk)
+                if (
+                    met is not None
+                    and met.achieved_on is not None
+                    and f"t{target.pk}_achieved_on" in self.fields
+                    and (achieved_on is None or achieved_on > met.achieved_on)
+                    and f"t{target.pk}_achieved_on" not in self.errors
+                ):
+                    self.add_error(f"t{target.pk}_achieved_on", deadline_met_message(target, met))
             if self.submitting:
                 for name in names:
                     empty = cleaned.get(name) in (None, "")
@@ -234,12 +314,43 @@ class ReportForm(forms.Form):
                 if key in self.cleaned_data:
                     value = self.cleaned_data[key]
                     fields[column] = _done(value) if column == "is_done" else value
+            if target.pk in self.reason_fields:
+                fields["denominator_reason"] = self.cleaned_data.get(
+                    self.reason_fields[target.pk], ""
+                )
             inputs[target.pk] = ValueInput(**fields)
         return inputs
 
-    def target_fields(self) -> list[tuple[Target, list[forms.BoundField]]]:
-        """For the template: each target with its bound inputs."""
-        return [(target, [self[name] for name in names]) for target, names in self.target_rows]
+    def register_figure(self, target: Target) -> Evaluation | None:
+        """A target judged from a register, judged for the month (None for the others)."""
+        if not target.is_judged_from_register or self.month is None:
+            return None
+        figure = self.figures.get((target.pk, self.assignment.pk, self.month))
+        return target.evaluate(
+            None, year=self.assignment.item.checklist.year, month=self.month, figure=figure
+        )
+
+    def record_meeting_url(self, target: Target) -> str:
+        """The meeting register's page to record a missing meeting of ``target``'s duty,
+        the duty and the community preselected."""
+        query: dict[str, int] = {"duty": target.pk}
+        if self.assignment.community_id is not None and not self.assignment.is_street_level:
+            query["community"] = self.assignment.community_id
+        return f"{reverse('meeting_create')}?{urlencode(query)}"
+
+    def target_fields(
+        self,
+    ) -> list[tuple[Target, list[forms.BoundField], Evaluation | None, str]]:
+        """For the template: each target with its bound inputs, or, for a target judged
+        from a register, the register's figure and the link to record a meeting."""
+        rows = []
+        for target, names in self.target_rows:
+            figure = self.register_figure(target)
+            link = self.record_meeting_url(target) if figure is not None else ""
+            if target.pk in self.reason_fields:
+                names = [*names, self.reason_fields[target.pk]]
+            rows.append((target, [self[name] for name in names], figure, link))
+        return rows
 
 
 class AssignmentChoiceField(forms.ModelChoiceField):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,10 +26,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from communities import access
-from communities.models import Community, Unit
+from communities.models import Community, CompoundRegister, Unit
 from core.typing import AnyUser
 
-from . import filing, workdays
+from . import filing, registers, workdays
 from .workdays import next_working_day
 
 
@@ -137,6 +137,35 @@ class Checklist(models.Model):
     def owes_month(self, year: int, month: int) -> bool:
         """Whether a report is owed for ``year``-``month``."""
         return year == self.year and month in self.months_owed()
+
+    def month_being_filed(self, today: datetime.date) -> int:
+        """The month of this checklist being filed on ``today`` (``filing.month_being_filed``,
+        the previous month) kept within the months owed: the first month owed before it
+        (in July 2017, July: June is not owed), the last once the year is past. The month
+        a page opens on when none is asked for (the workspace, the dashboards, the item
+        page)."""
+        months = self.months_owed() or [12]
+        year, month = filing.month_being_filed(today)
+        if (year, month) < (self.year, months[0]):
+            return months[0]
+        if year > self.year:
+            return months[-1]
+        return max(months[0], min(month, months[-1]))
+
+    @classmethod
+    def being_filed(cls, today: datetime.date) -> tuple[int, int] | None:
+        """(year, month) being filed on ``today`` in the checklists in use: the year of
+        ``filing.month_being_filed`` when it has a checklist, else the latest one before
+        it (in 2026, December 2017), else the earliest; None when no checklist is in use."""
+        year, _month = filing.month_being_filed(today)
+        in_use = cls.objects.exclude(status=cls.Status.DRAFT)
+        checklist = (
+            in_use.filter(year__lte=year).order_by("-year").first()
+            or in_use.order_by("year").first()
+        )
+        if checklist is None:
+            return None
+        return checklist.year, checklist.month_being_filed(today)
 
     # The year's close: lateness is counted up to it and no further.
 
@@ -335,10 +364,17 @@ class Evaluation:
     verdict: Target.Verdict
     measured: str
     explanation: str
+    # The value judged, when a report's values were (``ProgressReport.evaluate``): the
+    # pages show beside the figure a denominator that differs from the register's count.
+    value: TargetValue | None = None
 
     @property
     def is_met(self) -> bool:
         return self.verdict == Target.Verdict.MET
+
+    @property
+    def differs_from_register(self) -> bool:
+        return self.value is not None and self.value.differs_from_register
 
 
 class Target(models.Model):
@@ -387,6 +423,15 @@ class Target(models.Model):
     )
     numerator_label = models.CharField(_("分子含义"), max_length=100, blank=True)
     denominator_label = models.CharField(_("分母含义"), max_length=100, blank=True)
+    denominator_source = models.CharField(
+        _("分母取自登记"),
+        max_length=40,
+        choices=CompoundRegister.choices,
+        blank=True,
+        help_text=_(
+            "比率类:分母是登记在册的住宅小区数时选择,填报时按登记数预填,填写不同的数须说明原因。"
+        ),
+    )
     unit_label = models.CharField(_("计量单位"), max_length=10, blank=True, help_text=_("如“个”。"))
     period = models.CharField(
         _("频次"),
@@ -428,6 +473,11 @@ class Target(models.Model):
                 violation_error_message=_("比率、数量类目标必须填写目标值。"),
             ),
             models.CheckConstraint(
+                condition=Q(kind="rate") | Q(denominator_source=""),
+                name="target_denominator_source_only_for_rate",
+                violation_error_message=_("只有比率类目标的分母可以取自登记数。"),
+            ),
+            models.CheckConstraint(
                 condition=(Q(kind="frequency") & ~Q(period=""))
                 | (~Q(kind="frequency") & Q(period="")),
                 name="target_period_only_for_frequency",
@@ -445,6 +495,14 @@ class Target(models.Model):
                     % {"kind": self.get_kind_display()}
                 }
             )
+
+    def registered_denominator(self, community: Community | None) -> int | None:
+        """The denominator the compound register gives for ``community`` (None when the
+        denominator is not a registered count, or the party is not a community). Reads
+        the community's prefetched compounds."""
+        if not self.denominator_source or community is None:
+            return None
+        return community.registered_count(self.denominator_source)
 
     @property
     def needs_threshold(self) -> bool:
@@ -477,6 +535,12 @@ class Target(models.Model):
             return "新增为 0"
         return "完成并留存佐证材料"
 
+    @property
+    def is_judged_from_register(self) -> bool:
+        """Whether a register (``tasks.registers``), not the monthly report, gives this
+        target's figure: frequency targets are judged from the meeting register."""
+        return self.kind == self.Kind.FREQUENCY or registers.is_registered(self.kind)
+
     def required_occurrences(self, year: int, month: int) -> int:
         """How often a periodic duty must happen in a month: once for monthly, every full
         fortnight or week of the month otherwise (2 and 4)."""
@@ -485,8 +549,19 @@ class Target(models.Model):
         days_in_month = calendar.monthrange(year, month)[1]
         return days_in_month // self.PERIOD_DAYS[self.Period(self.period)]
 
-    def evaluate(self, value: TargetValue | None, *, year: int, month: int) -> Evaluation:
+    def evaluate(
+        self,
+        value: TargetValue | None,
+        *,
+        year: int,
+        month: int,
+        figure: registers.Figure | None = None,
+    ) -> Evaluation:
         """Judge the value reported for ``year``-``month``.
+
+        A target judged from a register (a frequency target: the meeting register,
+        ``tasks.registers``) is judged from ``figure``, the register's verdict for the
+        party and month, and never from a typed value; without a figure it is 未填报.
 
         A shortfall is 推进中 while the date the checklist states lies after the month, and
         滞后 once the month reaches it: months are judged against the stated date, so a
@@ -502,6 +577,11 @@ class Target(models.Model):
 
         def result(verdict: Target.Verdict, measured: str, why: str) -> Evaluation:
             return Evaluation(target=self, verdict=verdict, measured=measured, explanation=why)
+
+        if self.is_judged_from_register:
+            if figure is None:
+                return result(self.Verdict.NOT_REPORTED, "—", gettext("登记簿中尚无本月的判定"))
+            return result(self.Verdict(figure.verdict), figure.measured, figure.explanation)
 
         if value is None or not value.is_filled_for(self):
             return result(self.Verdict.NOT_REPORTED, "—", gettext("本月未填报此项"))
@@ -526,13 +606,6 @@ class Target(models.Model):
             if quantity >= self.threshold:
                 return result(self.Verdict.MET, measured, gettext("达到目标数量"))
             return result(shortfall, measured, gettext("未达到目标数量"))
-
-        if self.kind == self.Kind.FREQUENCY:
-            quantity, required = value.quantity or 0, self.required_occurrences(year, month)
-            measured = f"{quantity}/{required} 次"
-            if quantity >= required:
-                return result(self.Verdict.MET, measured, gettext("本月开展次数达到要求"))
-            return result(self.Verdict.BEHIND, measured, gettext("本月开展次数不足"))
 
         if self.kind == self.Kind.DEADLINE:
             if value.achieved_on is not None:
@@ -676,6 +749,34 @@ class Assignment(models.Model):
         assignment). Uses the item's prefetched targets."""
         level = Target.Level.STREET if self.is_street_level else Target.Level.PARTY
         return [t for t in self.item.targets.all() if t.level == level]
+
+    def deadlines_met(self, year: int, before_month: int) -> dict[int, TargetValue]:
+        """The deadline targets an approved report of ``year`` before ``before_month``
+        states achieved on or before the target's deadline: target pk → that value (the
+        earliest date, its report loaded). Such a target stays met: a later report may not
+        clear the date or move it later unless that report is reopened. No query when the
+        assignment has no deadline target."""
+        deadlines = {t.pk: t.deadline for t in self.targets() if t.kind == Target.Kind.DEADLINE}
+        if not deadlines:
+            return {}
+        found: dict[int, TargetValue] = {}
+        approved = (
+            TargetValue.objects.filter(
+                report__assignment=self,
+                report__year=year,
+                report__month__lt=before_month,
+                report__workflow_state=ProgressReport.WorkflowState.APPROVED,
+                target_id__in=deadlines,
+                achieved_on__isnull=False,
+            )
+            .select_related("report")
+            .order_by("achieved_on", "report__month")
+        )
+        for value in approved:
+            assert value.achieved_on is not None  # noqa: S101 (filtered)
+            if value.target_id not in found and value.achieved_on <= deadlines[value.target_id]:
+                found[value.target_id] = value
+        return found
 
 
 class ProgressReportQuerySet(models.QuerySet["ProgressReport"]):
@@ -871,10 +972,34 @@ class ProgressReport(models.Model):
     def values_by_target(self) -> dict[int, TargetValue]:
         return {value.target_id: value for value in self.values.all()}
 
-    def evaluate(self) -> list[Evaluation]:
-        """Each target of the assignment judged on this report's values."""
+    @cached_property
+    def register_figures(self) -> dict[registers.FigureKey, registers.Figure]:
+        """The registers' figures of this month (the meeting register's, for frequency
+        targets): a few queries, none when no target is judged from a register."""
+        return registers.figures(
+            checklist=self.assignment.item.checklist,
+            assignments=[self.assignment],
+            months=[self.month],
+        )
+
+    def evaluate(
+        self, figures: dict[registers.FigureKey, registers.Figure] | None = None
+    ) -> list[Evaluation]:
+        """Each target of the assignment judged on this report's values, or on its
+        register's figure (``figures``: the registers' figures when the caller fetched
+        them for many months at once)."""
+        if figures is None:
+            figures = self.register_figures
         return [
-            target.evaluate(self.values_by_target.get(target.pk), year=self.year, month=self.month)
+            replace(
+                target.evaluate(
+                    self.values_by_target.get(target.pk),
+                    year=self.year,
+                    month=self.month,
+                    figure=figures.get((target.pk, self.assignment_id, self.month)),
+                ),
+                value=self.values_by_target.get(target.pk),
+            )
             for target in self.assignment.targets()
         ]
 
@@ -952,12 +1077,55 @@ def judge_status(verdicts: Iterable[str]) -> str | None:
 
 
 def evaluate_assignment_month(
-    assignment: Assignment, report: ProgressReport | None, *, year: int, month: int
+    assignment: Assignment,
+    report: ProgressReport | None,
+    *,
+    year: int,
+    month: int,
+    figures: dict[registers.FigureKey, registers.Figure] | None = None,
 ) -> list[Evaluation]:
-    """Targets judged for a month, 未填报 throughout when no report was filed."""
-    if report is None:
-        return [target.evaluate(None, year=year, month=month) for target in assignment.targets()]
-    return report.evaluate()
+    """Targets judged for a month: 未填报 throughout when no report was filed, except the
+    targets judged from a register (the meetings held are on record, report or not).
+    ``figures``: the registers' figures, when the caller fetched them for many cells."""
+    if report is not None:
+        return report.evaluate(figures)
+    if figures is None:
+        figures = registers.figures(
+            checklist=assignment.item.checklist, assignments=[assignment], months=[month]
+        )
+    return [
+        target.evaluate(
+            None, year=year, month=month, figure=figures.get((target.pk, assignment.pk, month))
+        )
+        for target in assignment.targets()
+    ]
+
+
+def prefetch_register_figures(
+    reports: Iterable[ProgressReport],
+    figures: dict[registers.FigureKey, registers.Figure] | None = None,
+) -> None:
+    """Fetch the registers' figures of many reports at once (one batched call per
+    checklist) and keep them on each report, so that ``evaluate()`` on a list or page of
+    reports asks no query per row. Expects the reports' assignments with their item's
+    checklist and targets. ``figures``: already fetched by the caller for these reports."""
+    reports = list(reports)
+    if figures is not None:
+        for report in reports:
+            report.__dict__["register_figures"] = figures  # the cached_property's value
+        return
+    groups: dict[int, tuple[Checklist, list[ProgressReport]]] = {}
+    for report in reports:
+        checklist = report.assignment.item.checklist
+        groups.setdefault(checklist.pk, (checklist, []))[1].append(report)
+    for checklist, members in groups.values():
+        found = registers.figures(
+            checklist=checklist,
+            assignments={report.assignment_id: report.assignment for report in members}.values(),
+            months={report.month for report in members if report.year == checklist.year},
+        )
+        for report in members:
+            report.__dict__["register_figures"] = found  # the cached_property's value
 
 
 class TargetValue(models.Model):
@@ -976,6 +1144,10 @@ class TargetValue(models.Model):
     )
     achieved_on = models.DateField(_("完成日期"), null=True, blank=True)
     is_done = models.BooleanField(_("已完成"), null=True, blank=True)
+    # A denominator taken from the compound register (``Target.denominator_source``): the
+    # register's count when the report was saved, and why the party reported another.
+    denominator_registered = models.PositiveIntegerField(_("登记数"), null=True, blank=True)
+    denominator_reason = models.CharField(_("与登记数不同的原因"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("指标值")
@@ -1004,6 +1176,15 @@ class TargetValue(models.Model):
         if target.kind == kind.MILESTONE:
             return self.is_done is not None
         return True
+
+    @property
+    def differs_from_register(self) -> bool:
+        """The party reported a denominator other than the register's count."""
+        return (
+            self.denominator_registered is not None
+            and self.denominator is not None
+            and self.denominator != self.denominator_registered
+        )
 
     def display(self) -> str:
         if self.numerator is not None or self.denominator is not None:

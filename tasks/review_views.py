@@ -26,8 +26,7 @@ from core.http import logged_in_user
 from core.periods import query_page
 from core.typing import AnyUser
 
-from . import services
-from .filing import month_being_filed
+from . import registers, services
 from .models import (
     Assignment,
     Checklist,
@@ -36,6 +35,7 @@ from .models import (
     Item,
     ProgressReport,
     evaluate_assignment_month,
+    prefetch_register_figures,
 )
 from .review_forms import (
     ApproveForm,
@@ -125,7 +125,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
     page = query_page(request, Paginator(reports, QUEUE_PAGE_SIZE))
     today = timezone.localdate()
-    rows = [QueueRow(report, report.evaluate(), report.is_late(today)) for report in page]
+    on_page = list(page)
+    prefetch_register_figures(on_page)  # the meeting register's figures, for all at once
+    rows = [QueueRow(report, report.evaluate(), report.is_late(today)) for report in on_page]
 
     pending = (
         DeadlineExtension.objects.pending()
@@ -354,10 +356,11 @@ class PartyMonth:
 
 
 def _item_month(request: HttpRequest, checklist: Checklist) -> tuple[int, int]:
-    """``?year=&month=``, by default the month being filed now (the previous month),
-    kept inside the checklist's year. A value that is not a year or month leaves the
-    default (the month picker is a form: it shows the month it fell back to)."""
-    year, month = month_being_filed(timezone.localdate())
+    """``?year=&month=``, by default the month being filed now within the checklist's
+    months owed (``Checklist.month_being_filed``), kept inside the checklist's year. A
+    value that is not a year or month leaves the default (the month picker is a form: it
+    shows the month it fell back to)."""
+    year, month = checklist.year, checklist.month_being_filed(timezone.localdate())
     form = ItemMonthForm(request.GET)
     if form.is_valid() and form.cleaned_data["month"]:
         year = form.cleaned_data["year"] or checklist.year
@@ -401,6 +404,12 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
     today = timezone.localdate()
+    # The meeting register's figures (frequency targets) of every party, at once.
+    figures = registers.figures(
+        checklist=item.checklist,
+        assignments=assignments,
+        months=[month] if item.checklist.year == year else [],
+    )
     rows = []
     for assignment in assignments:
         if not (sees_all_parties or assignment.pk in own):
@@ -415,7 +424,9 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 assignment=assignment,
                 report=report,
                 unsubmitted=report is None and assignment.has_report,  # type: ignore[attr-defined]  # annotate()
-                evaluations=evaluate_assignment_month(assignment, report, year=year, month=month),
+                evaluations=evaluate_assignment_month(
+                    assignment, report, year=year, month=month, figures=figures
+                ),
                 late=judged.is_late(today),
             )
         )

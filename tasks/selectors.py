@@ -70,6 +70,8 @@ def workspace_assignments(user: AnyUser, *, year: int) -> list[Assignment]:
         .prefetch_related(
             "item__targets",
             "item__evidence_requirements",
+            # The compound register's counts that prefill denominators (one query).
+            "community__compounds",
             Prefetch("extensions", queryset=DeadlineExtension.objects.order_by("-requested_at")),
         )
         .order_by("community__order", "unit__order", "item__number", "is_street_level")

@@ -25,6 +25,7 @@ from communities.models import Community, Unit
 from notifications.models import Message
 from notifications.services import notify, party_staff
 
+from . import registers
 from .evidence import evidence_content_type
 from .models import (
     Assignment,
@@ -48,6 +49,7 @@ TARGET_FIELDS = (
     "threshold",
     "numerator_label",
     "denominator_label",
+    "denominator_source",
     "unit_label",
     "period",
     "level",
@@ -291,9 +293,18 @@ class ValueInput:
     quantity: int | None = None
     achieved_on: datetime.date | None = None
     is_done: bool | None = None
+    # Why the denominator differs from the compound register's count, where the target
+    # takes it from the register (``Target.denominator_source``).
+    denominator_reason: str = ""
 
 
 VALUE_COLUMNS = ("numerator", "denominator", "quantity", "achieved_on", "is_done")
+
+
+def value_field(target: Target, column: str) -> str:
+    """The name of a target's input on the filing form, and the key a service's error
+    about that input is raised under (so the form shows it at the field)."""
+    return f"t{target.pk}_{column}"
 
 
 def _require(condition: bool, message: str = "您没有权限进行此操作。") -> None:
@@ -361,6 +372,52 @@ def _check_values(assignment: Assignment, values: Mapping[int, ValueInput]) -> N
         raise ValidationError({"values": problems})
 
 
+def _check_registered(assignment: Assignment, values: Mapping[int, ValueInput]) -> None:
+    """A denominator the compound register gives is that count, or comes with a reason."""
+    problems: dict[str, str] = {}
+    for target in assignment.targets():
+        registered = target.registered_denominator(assignment.community)
+        given = values.get(target.pk)
+        if registered is None or given is None or given.denominator is None:
+            continue
+        if given.denominator != registered and not given.denominator_reason.strip():
+            problems[value_field(target, "denominator_reason")] = (
+                f"指标“{target.title}”的分母({given.denominator})与登记数({registered})不同,"
+                "请写明原因。"
+            )
+    if problems:
+        raise ValidationError(problems)
+
+
+def deadline_met_message(target: Target, met: TargetValue) -> str:
+    """Why a deadline target approved as met cannot be reported otherwise."""
+    return (
+        f"指标“{target.title}”已于{met.achieved_on:%Y-%m-%d}完成,"
+        f"{met.report.month}月月报已审核通过;不能清空完成日期或改为更晚的日期。"
+        "如需更正,请街道管理员先重新打开该月报。"
+    )
+
+
+def _check_deadlines_met(
+    assignment: Assignment, year: int, month: int, values: Mapping[int, ValueInput]
+) -> None:
+    """A deadline target met, as an approved earlier report states, stays met."""
+    met = assignment.deadlines_met(year, before_month=month)
+    problems: dict[str, str] = {}
+    for target in assignment.targets():
+        if target.pk not in met:
+            continue
+        achieved_on = values.get(target.pk, ValueInput()).achieved_on
+        approved_on = met[target.pk].achieved_on
+        assert approved_on is not None  # noqa: S101 (deadlines_met finds dates only)
+        if achieved_on is None or achieved_on > approved_on:
+            problems[value_field(target, "achieved_on")] = deadline_met_message(
+                target, met[target.pk]
+            )
+    if problems:
+        raise ValidationError(problems)
+
+
 @transaction.atomic
 def progress_report_save(
     *,
@@ -393,6 +450,13 @@ def progress_report_save(
     if exception_requested and not exception_reason.strip():
         raise ValidationError({"exception_reason": "申请按申报状态认定时,请写明理由。"})
     _check_values(assignment, values)
+    _check_registered(assignment, values)
+    _check_deadlines_met(assignment, year, month, values)
+    # A target judged from a register (frequency: the meeting register) takes its figure
+    # from there; a value typed for it is ignored (and not stored).
+    figures = registers.figures(
+        checklist=assignment.item.checklist, assignments=[assignment], months=[month]
+    )
     judged = judge_status(
         target.evaluate(
             TargetValue(
@@ -403,6 +467,7 @@ def progress_report_save(
             ),
             year=year,
             month=month,
+            figure=figures.get((target.pk, assignment.pk, month)),
         ).verdict
         for target in assignment.targets()
     )
@@ -443,10 +508,20 @@ def progress_report_save(
 
     for target in assignment.targets():
         given = values.get(target.pk, ValueInput())
+        if target.is_judged_from_register:
+            given = ValueInput()  # the register gives the figure, not the party
+        registered = target.registered_denominator(assignment.community)
+        differs = given.denominator is not None and given.denominator != registered
         TargetValue.objects.update_or_create(
             report=report,
             target=target,
-            defaults={column: getattr(given, column) for column in VALUE_COLUMNS},
+            defaults={
+                **{column: getattr(given, column) for column in VALUE_COLUMNS},
+                "denominator_registered": registered,
+                "denominator_reason": given.denominator_reason.strip()
+                if registered is not None and differs
+                else "",
+            },
         )
     _progress_changed(report)
     return report
@@ -467,6 +542,8 @@ def progress_report_missing_for_submission(*, report: ProgressReport) -> list[st
     problems = []
     values = {value.target_id: value for value in report.values.all()}
     for target in report.assignment.targets():
+        if target.is_judged_from_register:
+            continue  # the register gives its figure; nothing to fill in
         value = values.get(target.pk)
         if value is None or not value.is_filled_for(target):
             problems.append(f"指标“{target.title}”未填写")

@@ -23,10 +23,10 @@ from core.files import private_file_response
 from core.http import logged_in_user
 from core.periods import FIRST_YEAR, LAST_YEAR, parse_int, query_month, query_year
 
-from . import services
+from . import registers, services
 from .filing import month_being_filed
 from .forms import ExtensionRequestForm, ReportForm
-from .models import Assignment, Checklist, Evidence, ProgressReport
+from .models import Assignment, Checklist, Evidence, ProgressReport, prefetch_register_figures
 from .selectors import workspace_assignments
 
 logger = logging.getLogger(__name__)
@@ -75,11 +75,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def filing_month(request: HttpRequest) -> tuple[int, int]:
-    """``?year=&month=``, or the month being filed now (the previous month) when either
-    is not given; 404 for a year or month that is not one (``core.periods``)."""
+    """``?year=&month=``, or the month being filed now when either is not given, kept
+    within the months owed of the checklist in use (``Checklist.being_filed``); 404 for a
+    year or month that is not one (``core.periods``)."""
     year, month = query_year(request), query_month(request)
     if year is None or month is None:
-        return month_being_filed(timezone.localdate())
+        today = timezone.localdate()
+        return Checklist.being_filed(today) or month_being_filed(today)
     return year, month
 
 
@@ -131,6 +133,15 @@ def workspace(request: HttpRequest) -> HttpResponse:
         editable = []
     submitting = request.method == "POST" and "submit" in request.POST
 
+    # The registers' figures of the month (frequency targets: the meeting register), for
+    # every assignment at once.
+    figures = (
+        registers.figures(checklist=checklist, assignments=assignments, months=[month])
+        if checklist is not None and checklist.year == year
+        else {}
+    )
+    prefetch_register_figures(reports.values(), figures)  # counted_status() on the page
+
     def build(assignment: Assignment, data: bool) -> ReportForm:
         return ReportForm(
             request.POST if data else None,
@@ -139,6 +150,8 @@ def workspace(request: HttpRequest) -> HttpResponse:
             report=reports.get(assignment.pk),
             previous=previous.get(assignment.pk),
             submitting=submitting,
+            month=month,
+            figures=figures,
         )
 
     status = 200
@@ -184,7 +197,9 @@ def workspace(request: HttpRequest) -> HttpResponse:
                 "assignment": assignment,
                 "report": report,
                 "form": forms.get(assignment.pk),
-                "evaluations": report.evaluate() if report and assignment.pk not in forms else [],
+                "evaluations": report.evaluate(figures)
+                if report and assignment.pk not in forms
+                else [],
                 "deadline": assignment.filing_deadline(year, month),
                 "extensions": [
                     e for e in assignment.extensions.all() if (e.year, e.month) == (year, month)
@@ -262,7 +277,13 @@ def _save_forms(
         return None
     except ValidationError as error:
         assert current is not None  # noqa: S101
-        current.add_error(None, error.messages)
+        # A service's error about one input (``services.value_field``) is shown at it.
+        by_field = error.error_dict if hasattr(error, "error_dict") else {}
+        if by_field and all(name in current.fields for name in by_field):
+            for name, errors in by_field.items():
+                current.add_error(name, errors)
+        else:
+            current.add_error(None, error.messages)
         messages.error(request, _("有任务不能保存,请查看标红的提示。什么都还没有保存。"))
         return None
     finally:

@@ -272,7 +272,10 @@ def held_meeting(
 
 # Rows the migrations create besides the role groups (which ``post_migrate`` makes from
 # ``communities.roles.ROLE_PERMISSIONS``): the reminder schedules.
-MIGRATION_DATA_STEPS = [("notifications.migrations.0002_default_schedules", "create")]
+MIGRATION_DATA_STEPS = [
+    ("notifications.migrations.0002_default_schedules", "create"),
+    ("dashboards.migrations.0002_daily_register_refresh", "create"),
+]
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,7 @@ from tests.conftest import assignment_of
 from tests.filing import (
     JULY,
     MINIMAL_PDF,
+    REGISTER_REASON,
     field,
     file_report,
     form_data,
@@ -82,6 +83,8 @@ def upload(
         for target in assignment.targets():
             data[field(assignment, target, "numerator")] = "9"
             data[field(assignment, target, "denominator")] = "10"
+            # Item 8's denominator is the register's count of eligible compounds (2).
+            data[field(assignment, target, "denominator_reason")] = REGISTER_REASON
     return client.post(JULY, data)
 
 

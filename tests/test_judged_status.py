@@ -59,9 +59,14 @@ def _file(
 
 
 def _owners_committees(assignment: Assignment, formed: int) -> dict[int, ValueInput]:
-    """Item 8 (业委会组建率 ≥ 90%, by the year's end): ``formed`` of 10 compounds."""
+    """Item 8 (业委会组建率 ≥ 90%, by the year's end): ``formed`` of 10 compounds (the
+    register counts 2 eligible: the party says why it counts 10)."""
     (target,) = assignment.targets()
-    return {target.pk: ValueInput(numerator=formed, denominator=10)}
+    return {
+        target.pk: ValueInput(
+            numerator=formed, denominator=10, denominator_reason="另有 8 个小区待登记"
+        )
+    }
 
 
 @pytest.fixture

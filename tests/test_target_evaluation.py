@@ -7,6 +7,7 @@ import datetime
 import pytest
 
 from tasks.models import Checklist, ProgressReport, Target, TargetValue, evaluate_assignment_month
+from tasks.registers import Figure
 from tasks.workdays import next_working_day
 
 Verdict = Target.Verdict
@@ -89,22 +90,33 @@ def test_a_count_of_zero_is_reported_not_missing(checklist_2017: Checklist) -> N
 def test_a_fortnightly_meeting_needs_two_in_a_month(checklist_2017: Checklist) -> None:
     target = target_of(checklist_2017, 14, order=2)
     assert target.period == Target.Period.FORTNIGHT
-    assert target.evaluate(TargetValue(quantity=2), year=2017, month=7).verdict == Verdict.MET
-    assert target.evaluate(TargetValue(quantity=1), year=2017, month=7).verdict == Verdict.BEHIND
+    assert target.required_occurrences(2017, 7) == 2
 
 
 def test_a_monthly_meeting_needs_one_even_in_february(checklist_2017: Checklist) -> None:
     target = target_of(checklist_2017, 14, order=1)
     assert target.level == Target.Level.STREET
-    assert target.evaluate(TargetValue(quantity=1), year=2017, month=2).verdict == Verdict.MET
-    assert target.evaluate(TargetValue(quantity=0), year=2017, month=2).verdict == Verdict.BEHIND
+    assert target.required_occurrences(2017, 2) == 1
 
 
 def test_a_weekly_contact_needs_four_in_any_month(checklist_2017: Checklist) -> None:
     target = target_of(checklist_2017, 16)
     assert target.required_occurrences(2017, 2) == 4
     assert target.required_occurrences(2017, 7) == 4
-    assert target.evaluate(TargetValue(quantity=3), year=2017, month=7).verdict == Verdict.BEHIND
+
+
+def test_a_frequency_target_is_judged_from_the_register_never_from_a_typed_count(
+    checklist_2017: Checklist,
+) -> None:
+    # The meeting register gives the figure (``tasks.registers``); a typed count is
+    # ignored (tests/test_meetings_single_source.py checks the whole path).
+    target = target_of(checklist_2017, 16)
+    assert target.is_judged_from_register
+    typed = TargetValue(quantity=9)
+    assert target.evaluate(typed, year=2017, month=7).verdict == Verdict.NOT_REPORTED
+    figure = Figure(verdict=Verdict.BEHIND, measured="3/4 次", explanation="本月已开展 3 次")
+    evaluation = target.evaluate(typed, year=2017, month=7, figure=figure)
+    assert (evaluation.verdict, evaluation.measured) == (Verdict.BEHIND, "3/4 次")
 
 
 # Item 15: 6月底前.

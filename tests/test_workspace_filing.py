@@ -83,9 +83,13 @@ def test_the_page_lists_every_assignment_with_the_right_inputs_and_the_deadline(
     assert "≥ 100%" in page
     count = assignment_of(world, 11, community)
     assert 'type="number"' in input_tag(page, field(count, count.targets()[0], "quantity"))
+    # A frequency target is not typed: the meeting register's figure is shown, with the
+    # link to record a missing meeting (issue 12, point 2).
     frequency = assignment_of(world, 16, community)
-    assert "本月开展次数" in page
-    assert 'type="number"' in input_tag(page, field(frequency, frequency.targets()[0], "quantity"))
+    [weekly] = [t for t in frequency.targets() if t.kind == Target.Kind.FREQUENCY]
+    assert field(frequency, weekly, "quantity") not in page
+    assert "会议登记" in page and "按会议登记自动统计,无需填写" in page
+    assert f"/meetings/new/?duty={weekly.pk}&amp;community={community.pk}" in page
     milestone = assignment_of(world, 5, community)
     done = input_tag(page, field(milestone, milestone.targets()[0], "is_done"))
     assert done.startswith("<select")
@@ -194,7 +198,6 @@ def test_submitting_moves_every_report_to_submitted_with_who_and_a_transition(
     data = fill_every_target(response, form_data(response, "submit"))
 
     response = client.post(JULY, data, follow=True)
-
     assert "已提交 36 份月报,等待牵头单位审核" in response.content.decode()
     reports = ProgressReport.objects.filter(year=2017, month=7)
     assert reports.count() == 36
@@ -505,11 +508,13 @@ def test_the_page_needs_the_same_queries_for_any_number_of_communities_and_items
     client.force_login(community_one_staff)
     client.get(JULY)  # the session settles
     # 1 session, 2 user, 3 the checklist, 4 assignments with item, checklist, pillar,
-    # community and unit, 5 their targets, 6 evidence requirements, 7 extensions,
-    # 8 July's reports, 9 their values, 10 their evidence, 11 June's reports (to prefill),
-    # 12 their values, 13 header: memberships, 14 role groups, 15 unread messages, 16–18
-    # session update in a savepoint
-    with django_assert_max_num_queries(18):
+    # community and unit, 5 their targets, 6 evidence requirements, 7 the communities'
+    # registered compounds (denominators prefilled from the register), 8 extensions,
+    # 9 July's reports, 10 their values, 11 their evidence, 12 June's reports (to
+    # prefill), 13 their values, 14–15 the meeting register's figures of the frequency
+    # targets (meetings held in July, the last held before it), 16 header: memberships,
+    # 17 role groups, 18 unread messages, 19–21 session update in a savepoint
+    with django_assert_max_num_queries(21):
         client.get(JULY)
     few = _workspace_queries(client)
 

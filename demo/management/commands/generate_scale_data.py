@@ -34,7 +34,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--year", type=int, default=2017, help="清单年度(默认 2017)")
         parser.add_argument(
-            "--through-month", type=int, default=12, help="生成 1 月到这个月的月报(默认 12)"
+            "--through-month",
+            type=int,
+            default=12,
+            help="生成应报月份中到这个月为止的月报(默认 12;清单生效前的月份不生成)",
         )
         parser.add_argument("--seed", type=int, default=1, help="随机种子,相同种子生成相同数据")
         parser.add_argument(
