@@ -44,10 +44,13 @@ def _xlsx_response(rows: list[ledger.LedgerRow], filename: str) -> HttpResponse:
 def ledger_month(request: HttpRequest) -> HttpResponse:
     """``?year=&month=`` (by default the month being filed): every assignment the user
     may read."""
-    being_filed = Checklist.being_filed(timezone.localdate())
-    filing_year, filing_month = being_filed or month_being_filed(timezone.localdate())
-    year = _year(request, filing_year)
-    month = _month(request, filing_month)
+    year, month = query_year(request), query_month(request)
+    if year is None or month is None:  # the month being filed, within the months owed
+        today = timezone.localdate()
+        filing_year, filing_month = Checklist.being_filed(today) or month_being_filed(today)
+        year, month = year or filing_year, month or filing_month
+    year = _year(request, year)
+    month = _month(request, month)
     if not ledger.may_download_month_ledger(request.user):
         raise PermissionDenied(_("您没有可以导出的台账。"))
     rows = ledger.month_ledger(user=request.user, year=year, month=month)
