@@ -14,6 +14,9 @@ How a criterion is scored (``docs/assessments.md`` says the same):
   - a date, zero growth or a milestone: 1 when met, else 0.
   Each is capped at 1. A criterion on an item takes the average of the item's targets. No
   approved report: 0.
+- **An accepted exception** (the lead unit accepted that the party's declared status
+  count, and it is 已完成): that report's targets are fully attained, the line saying why
+  (例外已认可:reason); for a meeting frequency, that month counts as met.
 - **Rule**: proportional (points × attainment); all-or-nothing (the points when attainment
   is 1, else 0); graded bands (the share of the highest band reached); manual (the
   points the street admin entered).
@@ -177,6 +180,8 @@ class _Year:
     month: int
     reports: dict[tuple[int, int], ProgressReport]  # (community, item) → latest approved
     compliance: dict[tuple[int, int], tuple[int, int]]  # (target, community) → (met, judged)
+    # (target, community) → the months of a frequency target counted met by an exception
+    excused: dict[tuple[int, int], list[ProgressReport]]
     manual: dict[tuple[int, int], ManualScore]
     assigned: dict[int, set[int]]  # community → the items assigned to it
 
@@ -198,6 +203,8 @@ def _load_year(scheme: Scheme, month: int, today: datetime.date) -> _Year:
     )
     wanted = [(row["assignment_id"], row["month"]) for row in latest]
     reports: dict[tuple[int, int], ProgressReport] = {}
+    # (community, item, month) → an approved report whose accepted exception counts 已完成
+    excepted: dict[tuple[int, int, int], ProgressReport] = {}
     if wanted:
         by_assignment = dict(wanted)
         candidates = (
@@ -210,20 +217,29 @@ def _load_year(scheme: Scheme, month: int, today: datetime.date) -> _Year:
             .prefetch_related("assignment__item__targets", "values")
         )
         for report in candidates:
+            community_id = report.assignment.community_id
+            assert community_id is not None  # noqa: S101 (filtered on community above)
             if by_assignment[report.assignment_id] == report.month:
-                community_id = report.assignment.community_id
-                assert community_id is not None  # noqa: S101 (filtered on community above)
                 reports[(community_id, report.assignment.item_id)] = report
+            if report.month in months and is_excepted_as_completed(report):
+                excepted[(community_id, report.assignment.item_id, report.month)] = report
     end_of_month = datetime.date(
         checklist.year, month, calendar.monthrange(checklist.year, month)[1]
     )
     judged = year_compliance(checklist=checklist, months=months, today=min(today, end_of_month))
     compliance: dict[tuple[int, int], tuple[int, int]] = defaultdict(lambda: (0, 0))
-    for (target_id, community_id, _month), duty in judged.items():
+    excused: dict[tuple[int, int], list[ProgressReport]] = defaultdict(list)
+    for (target_id, community_id, duty_month), duty in judged.items():
         if community_id is None or duty.verdict == Target.Verdict.ON_TRACK:
             continue  # the street's own duty; a month still running is not judged yet
         met, counted = compliance[(target_id, community_id)]
-        compliance[(target_id, community_id)] = (met + duty.is_met, counted + 1)
+        exception = excepted.get((community_id, duty.duty.item_id, duty_month))
+        if not duty.is_met and exception is not None:
+            excused[(target_id, community_id)].append(exception)
+        compliance[(target_id, community_id)] = (
+            met + (duty.is_met or exception is not None),
+            counted + 1,
+        )
     manual = {
         (score.criterion_id, score.community_id): score
         for score in ManualScore.objects.filter(criterion__scheme=scheme)
@@ -233,7 +249,24 @@ def _load_year(scheme: Scheme, month: int, today: datetime.date) -> _Year:
         item__checklist=checklist, community__isnull=False
     ).values_list("community_id", "item_id"):
         assigned[community_id].add(item_id)
-    return _Year(checklist, month, reports, dict(compliance), manual, dict(assigned))
+    return _Year(checklist, month, reports, dict(compliance), dict(excused), manual, dict(assigned))
+
+
+def is_excepted_as_completed(report: ProgressReport) -> bool:
+    """Whether the lead unit accepted the party's exception and the status that counts is
+    已完成: the report's targets then count as fully attained."""
+    return (
+        report.exception_state == ProgressReport.ExceptionState.ACCEPTED
+        and report.counted_status() == ProgressReport.Status.COMPLETED
+    )
+
+
+def _exception_words(report: ProgressReport) -> str:
+    return _("例外已认可:%(reason)s") % {"reason": report.exception_reason}
+
+
+def _report_link(report: ProgressReport) -> dict[str, Any]:
+    return {"id": report.pk, "label": f"{report.month}月"}
 
 
 def _target_line(
@@ -244,14 +277,21 @@ def _target_line(
         if not judged:
             return Decimal(0), _("尚无已评判的月份"), []
         words = _("%(met)s/%(judged)s 个月达标") % {"met": met, "judged": judged}
-        return Decimal(met) / judged, words, []
+        excused = year.excused.get((target.pk, community.pk), [])
+        for exception in excused:
+            words += _("(%(month)s月%(why)s)") % {
+                "month": exception.month,
+                "why": _exception_words(exception),
+            }
+        return Decimal(met) / judged, words, [_report_link(exception) for exception in excused]
     report = year.reports.get((community.pk, target.item_id))
     if report is None:
         return Decimal(0), _("无已审核的月报"), []
+    if is_excepted_as_completed(report):
+        return ONE, f"{_exception_words(report)}({report.month}月)", [_report_link(report)]
     value = report.values_by_target.get(target.pk)
     attainment, measured = target_attainment(target, value, year=report.year, month=report.month)
-    link = {"id": report.pk, "label": f"{report.month}月"}
-    return attainment, f"{measured}({report.month}月)", [link]
+    return attainment, f"{measured}({report.month}月)", [_report_link(report)]
 
 
 Part = tuple[Decimal, str, list[dict[str, Any]]]

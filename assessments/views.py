@@ -25,9 +25,15 @@ from communities import access
 from communities.models import Community
 from core.files import xlsx_response
 from core.http import logged_in_user
-from core.periods import month_parameter, query_month
+from core.periods import month_parameter
 from core.spreadsheets import neutralise_formula
-from dashboards.dashboard import default_month
+from tasks.periods import (
+    PeriodPicker,
+    asked_period,
+    checklists_in_use,
+    opening_month,
+    period_picker,
+)
 from tasks.views import checklist_for
 
 from .models import Publication, Scheme, ScoreAdjustment
@@ -43,10 +49,23 @@ def _scheme(request: HttpRequest) -> Scheme:
 
 
 def _month(request: HttpRequest, scheme: Scheme) -> int:
-    month = query_month(request) or month_parameter(request.POST)
+    """``?period=``, ``?month=`` or a posted month; by default the month a reading page
+    opens on (``tasks.periods.opening_month``)."""
+    month = asked_period(request)[1] or month_parameter(request.POST)
     if month is not None:
         return month
-    return default_month(scheme.checklist, timezone.localdate())
+    return opening_month(scheme.checklist, timezone.localdate())
+
+
+def _picker(request: HttpRequest, results: Results) -> PeriodPicker:
+    """The period picker of the ranking and the score sheets (keeps ``?live=``)."""
+    return period_picker(
+        checklists_in_use(),
+        year=results.scheme.checklist.year,
+        month=results.month,
+        keep=request.GET,
+        keep_names=["live"],
+    )
 
 
 @dataclass
@@ -96,13 +115,15 @@ def _ranking_page(
     request: HttpRequest, scheme: Scheme, *, note: str = "", errors: list[str] | None = None
 ) -> HttpResponse:
     """The ranking page; after a refused publication, with the reason and the note kept."""
+    results = _results(request, scheme)
     criteria = list(scheme.criteria.all())
     return render(
         request,
         "assessments/ranking.html",
         {
             "scheme": scheme,
-            "results": _results(request, scheme),
+            "results": results,
+            "picker": _picker(request, results),
             "criteria_count": len(criteria),
             "criteria_points": sum(c.points for c in criteria),
             "records": review_records(scheme.checklist),
@@ -176,6 +197,7 @@ def _sheet_page(
         {
             "scheme": scheme,
             "results": results,
+            "picker": _picker(request, results),
             "row": row,
             "community": community,
             "count": len(results.sheets),

@@ -1,6 +1,7 @@
 """Reading a period, a page or a row's number from a request: the one parser every view
-and admin filter uses for ``?year=``, ``?month=``, ``?page=`` and other integer
-parameters (``?assignment=``, ``?duty=``, ``?community=``).
+and admin filter uses for ``?year=``, ``?month=``, ``?period=`` (``2017-07``, the period
+picker), ``?page=`` and other integer parameters (``?assignment=``, ``?duty=``,
+``?community=``).
 
 The contract:
 
@@ -82,6 +83,27 @@ def month_parameter(parameters: Mapping[str, str]) -> int | None:
         return parse_int(parameters.get("month"), minimum=1, maximum=12)
     except ValueError:
         raise Http404(_("月份应在 1 到 12 之间")) from None
+
+
+def query_period(request: HttpRequest) -> tuple[int, int] | None:
+    """``?period=2017-07`` (the period picker: a year and a month in one value); None when
+    not given, 404 otherwise."""
+    text = request.GET.get("period")
+    if not text:
+        return None
+    year_text, dash, month_text = text.partition("-")
+    try:
+        if not dash or len(month_text) != 2:
+            raise ValueError(text)
+        year = parse_int(year_text, minimum=FIRST_YEAR, maximum=LAST_YEAR)
+        month = parse_int(month_text, minimum=1, maximum=12)
+        if year is None or month is None:
+            raise ValueError(text)
+    except ValueError:
+        raise Http404(
+            _("链接中的“%(name)s”不对,请从页面上的链接重新打开。") % {"name": "period"}
+        ) from None
+    return year, month
 
 
 def query_pk(request: HttpRequest, name: str) -> int | None:

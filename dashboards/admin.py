@@ -26,6 +26,7 @@ class AssignmentMonthAdmin(ComputedAdmin):
         "first_submitted_on",
         "targets_met",
         "targets_behind",
+        "targets_excepted",
         "is_complete",
     )
     list_filter = ("year", "month", "state", "is_complete", "pillar")

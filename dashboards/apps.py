@@ -15,7 +15,7 @@ class DashboardsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from meetings.signals import meetings_changed
-        from tasks.models import CalendarDay, Target
+        from tasks.models import CalendarDay, Checklist, Target
         from tasks.signals import assignments_changed, progress_changed, progress_loaded
 
         from . import summaries
@@ -30,3 +30,6 @@ class DashboardsConfig(AppConfig):
         ):
             post_save.connect(receiver, sender=model, dispatch_uid=f"summaries-{model.__name__}")
             post_delete.connect(receiver, sender=model, dispatch_uid=f"summaries-{model.__name__}-")
+        post_save.connect(
+            summaries.on_checklist_saved, sender=Checklist, dispatch_uid="summaries-Checklist"
+        )

@@ -12,7 +12,9 @@ and fails when there is any. The checks:
   against the one the portal judges from the targets (``ProgressReport.counted_status``):
   已完成 with an unmet target only with an accepted exception;
 - **meetings**: a figure typed into a report for a recurring duty (items 3, 14, 16) against
-  the meeting register (``meetings.compliance.year_compliance``), which is its only source.
+  the meeting register (``meetings.compliance.year_compliance``), which is its only source;
+  and the summary row of every month owed without a report against the register's verdicts
+  of its duties (met and behind), which it carries as the assessment counts them.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 from django.db.models import Prefetch
 
 from meetings.compliance import year_compliance
 from tasks.models import (
+    Assignment,
     Checklist,
     ProgressReport,
     Target,
@@ -148,6 +152,55 @@ def meeting_disagreements(checklist: Checklist, today: datetime.date) -> Iterato
             )
 
 
+def unfiled_meeting_disagreements(
+    checklist: Checklist, today: datetime.date
+) -> Iterator[Disagreement]:
+    """Summary rows of months owed without a report whose duties' verdicts (met, behind)
+    differ from the meeting register's."""
+    owed = checklist.months_owed()
+    if not owed:
+        return
+    register = year_compliance(checklist=checklist, months=owed, today=today)
+    with_duties = Assignment.objects.filter(
+        item__checklist=checklist, item__targets__kind=Target.Kind.FREQUENCY
+    ).distinct()
+    assignments = (
+        with_duties.select_related("item", "community", "unit")
+        .prefetch_related("item__targets")
+        .in_bulk()
+    )
+    rows = (
+        AssignmentMonth.objects.filter(
+            assignment_id__in=with_duties.values("pk"),
+            year=checklist.year,
+            month__in=owed,
+            state=AssignmentMonth.State.MISSING,
+        )
+        .order_by("assignment_id", "month")
+        .values_list("assignment_id", "month", "targets_met", "targets_behind")
+    )
+    for assignment_id, month, met, behind in rows:
+        assignment = assignments[assignment_id]
+        verdicts = []
+        for duty in assignment.targets():
+            if duty.kind != Target.Kind.FREQUENCY:
+                continue
+            party = None if duty.level == Target.Level.STREET else assignment.community_id
+            judged = register.get((duty.pk, party, month))
+            if judged is not None:
+                verdicts.append(judged.verdict)
+        register_met = verdicts.count(Target.Verdict.MET)
+        register_behind = verdicts.count(Target.Verdict.BEHIND)
+        if (met, behind) != (register_met, register_behind):
+            yield Disagreement(
+                "会议台账",
+                f"{assignment.party} 第 {assignment.item.number} 项 "
+                f"{checklist.year}年{month}月(未填报)",
+                f"汇总表记达标 {met}、滞后 {behind} 项,"
+                f"会议台账判定达标 {register_met}、滞后 {register_behind} 项",
+            )
+
+
 def disagreements(
     checklist: Checklist, *, today: datetime.date, checks: frozenset[str] | None = None
 ) -> list[Disagreement]:
@@ -157,7 +210,10 @@ def disagreements(
         "summaries": lambda: summaries_disagreements(checklist),
         "months": lambda: months_owed_disagreements(checklist),
         "status": lambda: status_disagreements(checklist),
-        "meetings": lambda: meeting_disagreements(checklist, today),
+        "meetings": lambda: chain(
+            meeting_disagreements(checklist, today),
+            unfiled_meeting_disagreements(checklist, today),
+        ),
     }
     for name, run in runs.items():
         if checks is None or name in checks:

@@ -11,7 +11,10 @@ Definitions (the dashboard's legend says the same in Chinese):
 - complete (完成): the month's report is approved and its status that counts is 已完成
   (``ProgressReport.counted_status``): every target met, or — where no target measures
   the item, or the lead unit accepted the party's exception — declared 已完成.
-- behind (目标滞后): a submitted or approved report with a target judged 滞后.
+- behind (目标滞后): a submitted or approved report with a target judged 滞后, or a month
+  with no report whose meetings (items 3, 14, 16: the meeting register) fell short. A report
+  whose exception the lead unit accepted (its status that counts not 滞后) is not behind:
+  its targets judged 滞后 are listed as 滞后·例外已认可 with the party's reason.
 
 Each figure is one grouped query on ``AssignmentMonth`` (one month) or ``PartyMonth`` (the
 year's trend), so a page costs the same number of queries for 3 or 6,000 communities.
@@ -30,6 +33,7 @@ from django.db.models import (
     F,
     Max,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -43,13 +47,15 @@ from dashboards.models import UrgeNotice
 from reminders.due import filing_period
 from reminders.models import Reminder
 from tasks.filing import filed_late_q, late_q, overdue_q
-from tasks.models import Checklist, Item, ItemLeadUnit
+from tasks.models import Checklist, Item, ItemLeadUnit, ProgressReport
 
 from .models import AssignmentMonth, PartyMonth
 from .summaries import stored_aggregates
 
 # Figures that depend on today or are not kept per party and month (not in PartyMonth).
 TODAY_DEPENDENT = ("overdue", "late_filed")
+NOT_PER_PARTY = (*TODAY_DEPENDENT, "excepted")
+EXCEPTED_LIMIT = 50  # excepted cells listed with their reasons, the items furthest behind first
 LATE_LIMIT = 50  # late filers listed on the dashboard; the matrix shows the rest
 PARTY_LIMIT = 40  # parties listed, those furthest behind first
 FILING_REMINDERS = (
@@ -77,6 +83,7 @@ class Figures:
     behind: int = 0
     overdue: int = 0
     late_filed: int = 0
+    excepted: int = 0  # behind, exception accepted: not counted behind
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Figures:
@@ -111,6 +118,7 @@ def month_aggregates(today: datetime.date) -> dict[str, Any]:
         **stored_aggregates(),
         "overdue": Count("assignment", filter=overdue_q(today)),
         "late_filed": Count("assignment", filter=filed_late_q()),
+        "excepted": Count("assignment", filter=Q(targets_excepted__gt=0)),
     }
 
 
@@ -118,12 +126,6 @@ def report_months(checklist: Checklist) -> list[int]:
     """The months reports are owed for (the 2017 checklist, in force from 28 June:
     July–December): ``Checklist.months_owed``."""
     return checklist.months_owed()
-
-
-def default_month(checklist: Checklist, today: datetime.date) -> int:
-    """The month being filed now within the checklist's months owed
-    (``Checklist.month_being_filed``)."""
-    return checklist.month_being_filed(today)
 
 
 @dataclass
@@ -148,6 +150,18 @@ class LateCell:
     @property
     def is_filed(self) -> bool:
         return self.cell.first_submitted_on is not None
+
+
+@dataclass(frozen=True)
+class ExceptedCell:
+    """A party whose targets are judged 滞后 but do not count behind: the lead unit accepted
+    its exception (申请按申报状态认定); shown with its reason and the status that counts."""
+
+    party: str
+    targets: int
+    status: str  # the status that counts, in words
+    reason: str
+    report_id: int
 
 
 @dataclass
@@ -212,7 +226,7 @@ def _trend(checklist: Checklist, months: list[int], month: int) -> list[tuple[in
     sums = {
         name.name: Coalesce(Sum(name.name), 0)
         for name in fields(Figures)
-        if name.name not in TODAY_DEPENDENT
+        if name.name not in NOT_PER_PARTY
     }
     rows = {
         row["month"]: Figures.of(row)
@@ -224,6 +238,15 @@ def _trend(checklist: Checklist, months: list[int], month: int) -> list[tuple[in
         .order_by("month")
     }
     return [(m, rows.get(m, Figures())) for m in months if m <= month]
+
+
+def headline_figures(checklist: Checklist, month: int) -> tuple[Figures, Figures]:
+    """The month's figures and the year's to date (the months owed up to ``month``), read
+    from ``PartyMonth`` in one query: the home page's headline. Only the stored figures:
+    what depends on today (overdue) is the dashboard's, from ``AssignmentMonth``."""
+    trend = _trend(checklist, report_months(checklist), month)
+    this_month = trend[-1][1] if trend and trend[-1][0] == month else Figures()
+    return this_month, sum((figures for _, figures in trend), Figures())
 
 
 def _by_item(checklist: Checklist, month: int, today: datetime.date) -> dict[int, Figures]:
@@ -266,6 +289,8 @@ def _parties(checklist: Checklist, month: int, today: datetime.date) -> tuple[li
         .order_by(
             F("complete") * 1000 / F("expected"),
             F("received") * 1000 / F("expected"),
+            # Among equal rates, the party that owes the most first.
+            F("expected").desc(),
             "community__order",
             "unit__order",
             "pk",
@@ -279,13 +304,43 @@ def _parties(checklist: Checklist, month: int, today: datetime.date) -> tuple[li
                 **{
                     f.name: getattr(row, f.name) or 0
                     for f in fields(Figures)
-                    if f.name != "late_filed"
+                    if f.name not in ("late_filed", "excepted")
                 }
             ),
             extra={"community_id": row.community_id, "unit_id": row.unit_id},
         )
         for row in rows
     ], total
+
+
+def _excepted(checklist: Checklist, month: int) -> dict[int, list[ExceptedCell]]:
+    """The month's cells whose targets judged 滞后 are set aside by an accepted exception,
+    by item, each with the party's reason (one query; the first ``EXCEPTED_LIMIT``)."""
+    cells = (
+        AssignmentMonth.objects.filter(year=checklist.year, month=month, targets_excepted__gt=0)
+        .order_by("item_id", "community__order", "unit__order", "assignment_id")
+        .values(
+            "item_id",
+            "community__name",
+            "unit__name",
+            "targets_excepted",
+            "status",
+            "report_id",
+            "report__exception_reason",
+        )[:EXCEPTED_LIMIT]
+    )
+    found: dict[int, list[ExceptedCell]] = {}
+    for cell in cells:
+        found.setdefault(cell["item_id"], []).append(
+            ExceptedCell(
+                party=cell["community__name"] or cell["unit__name"] or "",
+                targets=cell["targets_excepted"],
+                status=str(ProgressReport.Status(cell["status"]).label),
+                reason=cell["report__exception_reason"] or "",
+                report_id=cell["report_id"],
+            )
+        )
+    return found
 
 
 def filing_reminders_sent(year: int, month: int) -> QuerySet[Reminder]:
@@ -393,7 +448,8 @@ def dashboard_build(
     links: list[ItemLeadUnit] | None = None,
 ) -> Dashboard:
     """Every figure of the dashboard for ``month`` of the checklist's year: four queries
-    and ``links`` (``lead_links``), whatever the number of communities."""
+    and ``links`` (``lead_links``), whatever the number of communities; one more when an
+    accepted exception set targets behind aside (``_excepted``)."""
     months = report_months(checklist)
     trend = _trend(checklist, months, month)
     by_item = _by_item(checklist, month, today)
@@ -414,13 +470,21 @@ def dashboard_build(
         )
         row.figures = row.figures + by_item.get(link.item_id, Figures())
         row.extra["items"].append(link.item.number)
+    figures = sum(by_item.values(), Figures())
+    # The items with targets behind, and those whose targets judged behind were set aside by
+    # an accepted exception (listed with the reasons; one more query, only when any was).
+    excepted = _excepted(checklist, month) if figures.excepted else {}
     off_track = [
-        Row(label=f"第 {item.number} 项", figures=by_item[item.pk], obj=item)
+        Row(
+            label=f"第 {item.number} 项",
+            figures=by_item[item.pk],
+            obj=item,
+            extra={"excepted": excepted.get(item.pk, [])},
+        )
         for item in sorted(items.values(), key=lambda i: i.number)
-        if item.pk in by_item and by_item[item.pk].behind
+        if item.pk in by_item and (by_item[item.pk].behind or by_item[item.pk].excepted)
     ]
     off_track.sort(key=lambda row: -row.figures.behind)
-    figures = sum(by_item.values(), Figures())
     parties, party_count = _parties(checklist, month, today)
     late = _late(checklist, month, today)
     year_to_date = sum((f for _, f in trend[:-1]), Figures()) + figures

@@ -19,6 +19,7 @@ from core.files import xlsx_response
 from core.periods import query_month, query_year
 from tasks.filing import month_being_filed
 from tasks.models import Checklist, Item
+from tasks.periods import asked_period, opening_period
 
 from . import ledger
 
@@ -42,13 +43,13 @@ def _xlsx_response(rows: list[ledger.LedgerRow], filename: str) -> HttpResponse:
 
 @require_safe
 def ledger_month(request: HttpRequest) -> HttpResponse:
-    """``?year=&month=`` (by default the month being filed): every assignment the user
-    may read."""
-    year, month = query_year(request), query_month(request)
-    if year is None or month is None:  # the month being filed, within the months owed
+    """``?period=`` or ``?year=&month=`` (by default the period a reading page opens on,
+    ``tasks.periods``): every assignment the user may read."""
+    year, month = asked_period(request)
+    if year is None or month is None:
         today = timezone.localdate()
-        filing_year, filing_month = Checklist.being_filed(today) or month_being_filed(today)
-        year, month = year or filing_year, month or filing_month
+        opening_year, opening_month = opening_period(today) or month_being_filed(today)
+        year, month = year or opening_year, month or opening_month
     year = _year(request, year)
     month = _month(request, month)
     if not ledger.may_download_month_ledger(request.user):

@@ -88,6 +88,13 @@ class AssignmentMonth(models.Model):
     targets_total = models.PositiveSmallIntegerField(_("指标数"), default=0)
     targets_met = models.PositiveSmallIntegerField(_("达标指标数"), default=0)
     targets_behind = models.PositiveSmallIntegerField(_("滞后指标数"), default=0)
+    # Targets judged 滞后 that do not count behind: the lead unit accepted the party's
+    # exception and the status that counts is not 滞后 (``dashboards.summaries``).
+    targets_excepted = models.PositiveSmallIntegerField(
+        _("例外已认可的滞后指标数"),
+        default=0,
+        help_text=_("指标判定滞后,但牵头单位已同意按申报状态认定,不计入滞后。"),
+    )
     is_complete = models.BooleanField(
         _("已完成"),
         default=False,
@@ -114,6 +121,7 @@ class AssignmentMonth(models.Model):
                     "state",
                     "is_complete",
                     "targets_behind",
+                    "targets_excepted",
                     "assignment",
                 ],
                 name="summary_month_item_cover",

@@ -27,8 +27,10 @@ from tasks.models import (
     Assignment,
     Checklist,
     DeadlineExtension,
+    Evaluation,
     ProgressReport,
     Target,
+    evaluate_assignment_month,
 )
 from tasks.signals import is_deferred
 
@@ -48,12 +50,18 @@ CELL_COLUMNS = (
     "targets_total",
     "targets_met",
     "targets_behind",
+    "targets_excepted",
     "is_complete",
 )
 PARTY_COLUMNS = ("expected", "received", "on_time", "approved", "returned", "complete", "behind")
 # A received report's figures count as reported once the lead unit has it (submitted) or
 # accepted it (approved); a returned one is being corrected.
 REPORTED_STATES = (AssignmentMonth.State.SUBMITTED, AssignmentMonth.State.APPROVED)
+# The rows whose targets behind count behind (目标滞后) on the dashboards: a report the lead
+# unit has, and a month with no report at all, whose row holds only the verdicts of the
+# targets judged from a register (the meetings of items 3, 14 and 16 are on record, report
+# or not). A draft or a returned report is still being written.
+BEHIND_COUNTED_STATES = (*REPORTED_STATES, AssignmentMonth.State.MISSING)
 MONTHS = range(1, 13)  # every assignment has a row for each month of its year
 CHUNK = 500  # assignments per step of a rebuild: 6,000 cells and their reports in memory
 
@@ -88,15 +96,30 @@ def cell_compute(
         deadline=assignment.filing_deadline(year, month),
     )
     if report is None:
-        # Not filed: 未填报, its targets counted neither met nor behind (a month not yet
-        # reported is not judged on the dashboards, even where the register could).
-        cell.targets_total = len(assignment.targets())
+        # Not filed: 未填报, and its targets too, except those judged from a register (the
+        # meetings held are on record, report or not): their verdicts count as the
+        # assessment counts them. The register judges only the months owed.
+        if figures is None:
+            figures = registers.figures(
+                checklist=assignment.item.checklist, assignments=[assignment], months=[month]
+            )
+        evaluations = evaluate_assignment_month(
+            assignment, None, year=year, month=month, figures=figures
+        )
+        cell.targets_total = len(evaluations)
+        cell.targets_met = sum(e.verdict == Target.Verdict.MET for e in evaluations)
+        cell.targets_behind = sum(e.verdict == Target.Verdict.BEHIND for e in evaluations)
         return cell
     report.assignment = assignment  # share the prefetched item and targets
     evaluations = report.evaluate(figures)
     cell.targets_total = len(evaluations)
     cell.targets_met = sum(e.verdict == Target.Verdict.MET for e in evaluations)
     cell.targets_behind = sum(e.verdict == Target.Verdict.BEHIND for e in evaluations)
+    if report_is_excepted(report, evaluations):
+        # The lead unit accepted the party's exception and the status that counts is not
+        # 滞后: its targets judged behind are shown as such, with the reason, but do not
+        # count behind, so no page says the party is behind on an item counted 已完成.
+        cell.targets_excepted, cell.targets_behind = cell.targets_behind, 0
     cell.report_id = report.pk
     cell.state = report.workflow_state
     # The status that counts (``ProgressReport.counted_status``): the targets' judgement,
@@ -108,6 +131,15 @@ def cell_compute(
     approved = report.workflow_state == ProgressReport.WorkflowState.APPROVED
     cell.is_complete = approved and cell.status == ProgressReport.Status.COMPLETED
     return cell
+
+
+def report_is_excepted(report: ProgressReport, evaluations: list[Evaluation] | None = None) -> bool:
+    """Whether the report's targets judged 滞后 are set aside: the lead unit accepted the
+    party's exception (申请按申报状态认定) and the status that counts is not 滞后."""
+    return (
+        report.exception_state == ProgressReport.ExceptionState.ACCEPTED
+        and report.counted_status(evaluations) != ProgressReport.Status.LAGGING
+    )
 
 
 def stored_aggregates() -> dict[str, Any]:
@@ -124,7 +156,7 @@ def stored_aggregates() -> dict[str, Any]:
         "approved": Count(counted, filter=Q(state=state.APPROVED)),
         "returned": Count(counted, filter=Q(state=state.RETURNED)),
         "complete": Count(counted, filter=Q(is_complete=True)),
-        "behind": Count(counted, filter=Q(targets_behind__gt=0, state__in=REPORTED_STATES)),
+        "behind": Count(counted, filter=Q(targets_behind__gt=0, state__in=BEHIND_COUNTED_STATES)),
     }
 
 
@@ -416,6 +448,16 @@ def rebuild_later(checklist_ids: Iterable[int], *, item_id: int | None = None) -
 def on_target_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
     """A target's rule judges only its item's months."""
     rebuild_later([instance.item.checklist_id], item_id=instance.item_id)
+
+
+def on_checklist_saved(
+    sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any
+) -> None:
+    """The date a checklist takes effect decides its months owed, and its status whether
+    lateness still runs: a change to either (or a save of the whole row, as the admin's)
+    rebuilds its rows."""
+    if update_fields is None or {"takes_effect_on", "status"} & set(update_fields):
+        rebuild_later([instance.pk])
 
 
 def on_calendar_day_saved(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -29,6 +29,7 @@ from reminders.due import parties_without_staff, party_subject
 from reminders.models import Reminder
 from tasks.filing import is_filed_late, is_overdue
 from tasks.models import Checklist, Item, ItemLeadUnit, ProgressReport
+from tasks.periods import asked_period, checklists_in_use, opening_month, period_picker
 from tasks.views import checklist_for, checklists_asked
 
 from . import services
@@ -36,13 +37,13 @@ from .access import Reach, reach_of
 from .dashboard import (
     Dashboard,
     dashboard_build,
-    default_month,
     filing_reminders_sent,
     latest_urge,
     lead_links,
     report_months,
 )
 from .models import AssignmentMonth, PartyMonth, UrgeNotice, party_assignments
+from .summaries import BEHIND_COUNTED_STATES
 
 MATRIX_PAGE_SIZE = 30  # parties (rows) per page of the matrix
 # What a matrix cell needs of its AssignmentMonth row (``cell_look``); the matrix adds
@@ -71,10 +72,12 @@ def _viewer_reach(request: HttpRequest) -> Reach:
 
 
 def _month_of(request: HttpRequest, checklist: Checklist) -> int:
+    """``?period=`` or ``?month=`` if the checklist owes it (404 otherwise), by default
+    the month a reading page opens on (``tasks.periods.opening_month``)."""
     months = report_months(checklist)
-    month = query_month(request)
+    _year, month = asked_period(request)
     if month is None:
-        return default_month(checklist, timezone.localdate())
+        return opening_month(checklist, timezone.localdate())
     if month not in months:
         raise Http404(
             _("%(year)s年度清单只统计 %(first)s–12 月")
@@ -107,6 +110,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "dashboards/dashboard.html",
         {
             "board": board,
+            "picker": period_picker(checklists_in_use(), year=board.year, month=board.month),
             "reach": reach,
             "chart_data": board.chart_data(),
             "unreminded": unreminded,
@@ -120,7 +124,12 @@ def briefing(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboards/briefing.html",
-        {"board": board, "reach": reach, "chart_data": board.chart_data()},
+        {
+            "board": board,
+            "reach": reach,
+            "chart_data": board.chart_data(),
+            "picker": period_picker(checklists_in_use(), year=board.year, month=board.month),
+        },
     )
 
 
@@ -204,7 +213,7 @@ def cell_look(
     else:
         css = "pending"
     label, symbol = labels[css], SYMBOLS[css]
-    if cell.targets_behind and cell.state in (state.SUBMITTED, state.APPROVED):
+    if cell.targets_behind and cell.state in BEHIND_COUNTED_STATES:
         css += " behind"
         label += labels["behind"]
     if late_filed:
@@ -301,6 +310,13 @@ def matrix(request: HttpRequest) -> HttpResponse:
             "year": checklist.year,
             "month": month,
             "months": report_months(checklist),
+            "picker": period_picker(
+                checklists_in_use(),
+                year=checklist.year,
+                month=month,
+                keep=request.GET,
+                keep_names=["parties"],
+            ),
             "items": items,
             "rows": rows,
             "page": page,

@@ -22,6 +22,7 @@ from meetings.models import Meeting
 from meetings.services import MeetingDetails, meeting_cancel, meeting_record
 from tasks.models import Checklist, Item, Target
 from tasks.services import assignment_set_communities, assignments_generate
+from tasks.signals import progress_deferred
 
 from .reports import demo_staff, reports_tell
 
@@ -86,10 +87,13 @@ def demo_load(*, checklist: Checklist, seed: int = 2017) -> list[DemoLogin]:
     _demo_users()
     units = list(Unit.objects.filter(name__in=[login.place for login in DEMO_LOGINS]))
     staff = demo_staff(communities=communities, units=units)
-    # The meetings first: the reports' frequency targets count the meetings held.
-    _demo_meetings(checklist=checklist, communities=communities, rng=rng)
-    months = range(DEMO_MONTHS[0], DEMO_MONTHS[-1] + 1)
-    reports_tell(checklist=checklist, months=months, staff=staff, seed=seed)
+    # The summary tables are computed once at the end, not after each meeting and report
+    # (each meeting recorded would judge again every month of its duty).
+    with progress_deferred(checklist_id=checklist.pk):
+        # The meetings first: the reports' frequency targets count the meetings held.
+        _demo_meetings(checklist=checklist, communities=communities, rng=rng)
+        months = range(DEMO_MONTHS[0], DEMO_MONTHS[-1] + 1)
+        reports_tell(checklist=checklist, months=months, staff=staff, seed=seed)
     return list(DEMO_LOGINS)
 
 

@@ -6,16 +6,22 @@ The data set is plausible rather than uniform: each community has habits of its 
 file late or not at all, some fall behind on a few items), a month's reports stand as they
 would when the data set is taken (last month's still waiting for review or being written,
 older ones approved), and each target's figures move through the year towards its
-threshold, so that most are met by December and a minority fall behind. A report's 进展状态
-follows from how ``Target.evaluate`` judges its figures.
+threshold, so that most are met by December and a minority fall behind. The recurring
+duties (items 3, 14 and 16: decision meetings, joint meetings, contacts with 城管) are
+recorded in the meeting register as the meetings held, most parties keeping the rhythm and
+a few lapsing now and then; the frequency targets are judged from them, as the register
+judges them everywhere. A report's 进展状态 follows from how ``Target.evaluate`` judges its
+figures.
 
 Everything is drawn from ``random.Random`` seeded with the seed and the community's code,
 so a seed gives the same data every time, and the first 30 communities of a 300-community
 set are the 30-community set.
 
 Generated communities carry codes starting with ``SYN-`` and generated accounts usernames
-starting with ``syn-``; ``scale_data_remove`` deletes them with everything attached. There
-are no evidence files, workflow histories (``ReportTransition``), extensions or meetings.
+starting with ``syn-``; ``scale_data_remove`` deletes them with everything attached (the
+street's generated meetings are the ones a generated account recorded). There are no
+evidence files, workflow histories (``ReportTransition``), extensions, scheduled or
+cancelled meetings, meeting attachments or reminders.
 """
 
 from __future__ import annotations
@@ -48,7 +54,8 @@ from communities.models import (
 from communities.roles import Role
 from communities.services import memberships_add_in_bulk
 from meetings.compliance import judge_duty_month
-from meetings.duties import duties_start
+from meetings.duties import duties_start, recurring_duties
+from meetings.models import Meeting
 from tasks.models import (
     Assignment,
     Checklist,
@@ -198,6 +205,7 @@ class Totals:
     reports: dict[str, int] = field(default_factory=lambda: {state: 0 for state in State})
     missing: int = 0
     values: int = 0
+    meetings: int = 0
 
 
 # ---------------------------------------------------------------------------------------
@@ -277,9 +285,7 @@ def _rng(seed: int, *parts: object) -> random.Random:
 def scale_data_remove(*, log: Log) -> None:
     """Delete the generated communities with their compounds, assignments, reports and
     meetings, then the generated accounts with the reports they filed or reviewed (the
-    units' reports)."""
-    from meetings.models import Meeting
-
+    units' reports) and the street's meetings they recorded."""
     clock = _Clock(log)
     community_ids = list(generated_communities().order_by("pk").values_list("pk", flat=True))
     for chunk in _chunks(community_ids, COMMUNITIES_PER_CHUNK):
@@ -300,6 +306,7 @@ def scale_data_remove(*, log: Log) -> None:
         )
         TargetValue.objects.filter(report__in=reports).delete()
         reports.delete()
+        Meeting.objects.filter(recorded_by__in=users).delete()
         users.delete()
     clock.step(f"已删除之前生成的 {len(community_ids):,} 个社区及其数据和生成的账号")
 
@@ -326,6 +333,7 @@ class _World:
     facts: dict[int, CommunityFacts] = field(default_factory=dict)
     community_staff: dict[int, list[int]] = field(default_factory=dict)
     unit_staff: dict[int, list[int]] = field(default_factory=dict)
+    street_admin: int | None = None
 
 
 def _community_names(seed: int, count: int) -> list[str]:
@@ -440,11 +448,13 @@ def _people_create(*, password: str, seed: int, world: _World) -> int:
         ],
         batch_size=BATCH_SIZE,
     )
-    for user, _role, staff_community, staff_unit in users:
+    for user, role, staff_community, staff_unit in users:
         if staff_community is not None:
             world.community_staff.setdefault(staff_community.pk, []).append(user.pk)
         if staff_unit is not None:
             world.unit_staff.setdefault(staff_unit.pk, []).append(user.pk)
+        if role == Role.STREET_ADMIN:
+            world.street_admin = user.pk
     return len(users)
 
 
@@ -459,6 +469,183 @@ def _assignments_create(*, checklist: Checklist, seed: int, world: _World) -> in
         concerned += [c for c in world.communities if rng.random() < SELECTED_SHARE]
         assignment_set_communities(item=item, communities=concerned)
     return Assignment.objects.for_checklist(checklist).count() - before
+
+
+# ---------------------------------------------------------------------------------------
+# Meetings: the recurring duties as the meeting register records them
+
+# What each duty's meetings are about, by item number (the 2017 checklist's duties); any
+# other duty is about its title.
+MEETING_TOPICS: dict[int, tuple[str, ...]] = {
+    3: (
+        "住宅小区综合治理问题共同商议决策",
+        "区域化党建项目清单商议",
+        "党员议事会议定小区停车管理事项",
+    ),
+    14: (
+        "住宅小区综合管理问题协调",
+        "小区综合治理联席会议:群租整治和违建处置",
+        "物业服务和业委会运作情况通报",
+    ),
+    16: ("城管执法进小区联系", "城管联系:小区违建和乱设摊情况", "城管联系:建筑垃圾清运"),
+}
+MEETING_HOURS = (9, 10, 14, 15)
+# The days between two meetings of a duty kept in rhythm (never more than its period).
+RHYTHM = {7: (7, 7, 7, 7, 6, 5), 14: (14, 14, 14, 13, 12, 10, 7)}
+MEETING_COLUMNS = (
+    "target_id",
+    "community_id",
+    "state",
+    "starts_at",
+    "place",
+    "topics",
+    "minutes",
+    "recorded_by_id",
+    "created_at",
+    "updated_at",
+)
+ATTENDEE_COLUMNS = ("meeting_id", "user_id")
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def meeting_lapse_rate(laxness: float) -> float:
+    """How often a party lets a meeting slip (a monthly meeting skipped, a weekly or
+    fortnightly one held days too late): never for the 70% least lax, up to 15%."""
+    return max(0.0, laxness - 0.7) / 2
+
+
+def meeting_days(
+    duty: Target,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    lapse_rate: float,
+    rng: random.Random,
+) -> list[datetime.date]:
+    """The days a party holds ``duty``'s meetings from ``start`` (the first day the duty
+    is owed) to ``end``, on working days of the week. A monthly meeting falls between
+    the 8th and the 26th; a weekly or fortnightly one follows the last within its period
+    (the register's rule: ``meetings.compliance``), unless it lapses: then it comes days
+    after the period ran out, and the month it runs out in is behind."""
+    days: list[datetime.date] = []
+    if duty.period == Target.Period.MONTH:
+        for month in range(start.month, 13):
+            day = _weekday(datetime.date(start.year, month, rng.randint(8, 26)))
+            if day > end:
+                break
+            if rng.random() >= lapse_rate:
+                days.append(day)
+        return days
+    period = Target.PERIOD_DAYS[Target.Period(duty.period)]
+    last = start - ONE_DAY  # as the register counts: a meeting the day before the start
+    while True:
+        if rng.random() < lapse_rate:
+            step = period + rng.randint(3, 9)  # still late once moved off a weekend
+        else:
+            step = rng.choice(RHYTHM[period])
+        day = _weekday(last + datetime.timedelta(days=step))
+        if day > end:
+            return days
+        days.append(day)
+        last = day
+
+
+def _weekday(day: datetime.date) -> datetime.date:
+    """A Saturday's or Sunday's meeting held on the Friday before."""
+    return day - datetime.timedelta(days=max(0, day.weekday() - 4))
+
+
+class _MeetingMaker:
+    """Builds the meetings held (已召开) as rows, remembers each party's days for the
+    reports' verdicts (``days``: by duty pk and community pk, None for the street), and
+    writes them with ``flush``."""
+
+    def __init__(self, *, checklist: Checklist, through_month: int, totals: Totals) -> None:
+        self.start = duties_start(checklist)
+        yesterday = timezone.localdate() - ONE_DAY  # nothing is held in the future
+        self.end = min(_month_end(checklist.year, through_month), yesterday)
+        self.duties = recurring_duties(checklist)
+        self.totals = totals
+        self.zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        self.days: dict[tuple[int, int | None], list[datetime.date]] = {}
+        self.rows: list[tuple[Any, ...]] = []
+        # An attendee's row starts with its meeting's position in ``rows``.
+        self.attendees: list[tuple[int, int]] = []
+
+    def duties_of(self, level: str, items: set[int] | None = None) -> list[Target]:
+        """The duties of the street (``Target.Level.STREET``) or of a party assigned
+        ``items``."""
+        return [
+            duty
+            for duty in self.duties
+            if duty.level == level and (items is None or duty.item_id in items)
+        ]
+
+    def add(
+        self,
+        duty: Target,
+        community: Community | None,
+        *,
+        recorders: list[int],
+        lead_staff: list[int],
+        laxness: float,
+        rng: random.Random,
+    ) -> None:
+        """A party's meetings of ``duty`` through the year so far, recorded by one of
+        ``recorders`` and attended by them and by a staff member of the item's lead
+        unit."""
+        days = meeting_days(
+            duty,
+            start=self.start,
+            end=self.end,
+            lapse_rate=meeting_lapse_rate(laxness),
+            rng=rng,
+        )
+        self.days[duty.pk, community.pk if community is not None else None] = days
+        place = f"{community.name}会议室" if community is not None else "街道办事处会议室"
+        topics = MEETING_TOPICS.get(duty.item.number, (duty.title,))
+        for day in days:
+            held = datetime.datetime.combine(
+                day, datetime.time(rng.choice(MEETING_HOURS)), tzinfo=self.zone
+            )
+            recorder = rng.choice(recorders)
+            recorded = held + datetime.timedelta(hours=rng.randint(2, 30))
+            topic = rng.choice(topics)
+            position = len(self.rows)
+            self.rows.append(
+                (
+                    duty.pk,
+                    community.pk if community is not None else None,
+                    Meeting.State.HELD,
+                    held,
+                    place,
+                    topic,
+                    f"{duty.title}:{topic}。通报上期事项落实情况,议定本期事项和责任人。",
+                    recorder,
+                    recorded,
+                    recorded,
+                )
+            )
+            people = {recorder, *([rng.choice(lead_staff)] if lead_staff else [])}
+            self.attendees += [(position, user) for user in sorted(people)]
+
+    def known(self, duty: Target, days: list[datetime.date]) -> None:
+        """The street's meetings of ``duty`` already in the register (the demo's): the
+        generator records none of its own then."""
+        self.days[duty.pk, None] = sorted(days)
+
+    def flush(self) -> None:
+        """Write the meetings, then their attendees, and start afresh (the days are kept)."""
+        ids = _insert_rows(Meeting, MEETING_COLUMNS, self.rows)
+        through = Meeting.attendees.through
+        _insert_rows(through, ATTENDEE_COLUMNS, [(ids[row], user) for row, user in self.attendees])
+        self.totals.meetings += len(self.rows)
+        self.rows, self.attendees = [], []
+
+    def forget(self, communities: Sequence[Community]) -> None:
+        """Drop the days of communities done with, so that memory stays flat."""
+        gone = {community.pk for community in communities}
+        self.days = {key: days for key, days in self.days.items() if key[1] not in gone}
 
 
 # ---------------------------------------------------------------------------------------
@@ -662,6 +849,7 @@ class _ReportMaker:
         reviewers: dict[int, list[int]],
         targets: dict[tuple[int, bool], list[Target]],
         totals: Totals,
+        meetings: _MeetingMaker,
     ) -> None:
         self.year = checklist.year
         self.duties_start = duties_start(checklist)
@@ -672,47 +860,66 @@ class _ReportMaker:
         self.targets = targets  # by (item id, is street level)
         self.totals = totals
         self.zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-        self.verdicts: dict[tuple[int, int, Columns], Target.Verdict] = {}
+        self.meetings = meetings  # the days each party held its duties
+        self.verdicts: dict[tuple[int, int, Columns, str | None], Target.Verdict] = {}
+        self.figures: dict[tuple[int, int | None, int], Figure | None] = {}
         self.reports: list[tuple[Any, ...]] = []
         # A figure's row starts with its report's position in ``reports``, replaced by the
         # report's key once the reports are written.
         self.values: list[tuple[Any, ...]] = []
 
-    def _verdict(self, target: Target, month: int, columns: Columns) -> Target.Verdict:
-        """How ``Target.evaluate`` judges these figures, remembered: the same figures come
-        back thousands of times."""
-        key = (target.pk, month, columns)
+    def _verdict(
+        self, target: Target, month: int, columns: Columns, community_id: int | None
+    ) -> Target.Verdict:
+        """How ``Target.evaluate`` judges these figures (and the register's figure, for
+        a target judged from it), remembered: the same figures come back thousands of
+        times."""
+        figure = self._register_figure(target, month, community_id)
+        key = (target.pk, month, columns, figure.verdict if figure is not None else None)
         if key not in self.verdicts:
             value = TargetValue(target=target, **dict(zip(FIGURE_COLUMNS, columns, strict=True)))
-            figure = self._register_figure(target, month)
             self.verdicts[key] = target.evaluate(
                 value, year=self.year, month=month, figure=figure
             ).verdict
         return self.verdicts[key]
 
-    def _register_figure(self, target: Target, month: int) -> Figure | None:
-        """The meeting register's judgement of a frequency target: the scale data records
-        no meetings, so each duty is judged not done (``judge_duty_month`` with none
-        held), as the register judges it on the pages and in the summary tables."""
+    def _register_figure(
+        self, target: Target, month: int, community_id: int | None
+    ) -> Figure | None:
+        """The meeting register's judgement of a frequency target for the party (the
+        community, or the street for a street-level duty; a unit owes none) from the
+        meetings generated (``_MeetingMaker.days``), made by ``judge_duty_month`` from
+        the same days as ``meetings.compliance`` reads from the register, so that the
+        pages, the summary tables and ``manage.py consistency`` find the same verdict."""
         if not target.is_judged_from_register:
             return None
+        party = None if target.level == Target.Level.STREET else community_id
+        if target.level != Target.Level.STREET and community_id is None:
+            return None
+        key = (target.pk, party, month)
+        if key in self.figures:
+            return self.figures[key]
         today = timezone.localdate()
         first = datetime.date(self.year, month, 1)
-        if first < self.duties_start.replace(day=1) or first > today:
-            return None
-        cell = judge_duty_month(
-            duty=target,
-            community=None,
-            year=self.year,
-            month=month,
-            held_on=(),
-            held_before=None,
-            start=self.duties_start,
-            today=today,
-        )
-        return Figure(
-            verdict=cell.verdict, measured=f"{cell.measured} 次", explanation=cell.explanation
-        )
+        figure = None
+        if self.duties_start.replace(day=1) <= first <= today:
+            days = self.meetings.days.get((target.pk, party), [])
+            before = [day for day in days if day < first]
+            cell = judge_duty_month(
+                duty=target,
+                community=None,
+                year=self.year,
+                month=month,
+                held_on=days,
+                held_before=max(before) if before else None,
+                start=self.duties_start,
+                today=today,
+            )
+            figure = Figure(
+                verdict=cell.verdict, measured=f"{cell.measured} 次", explanation=cell.explanation
+            )
+        self.figures[key] = figure
+        return figure
 
     def _moment(self, rng: random.Random, day: datetime.date) -> datetime.datetime:
         """A time in office hours on ``day``, Shanghai time."""
@@ -739,6 +946,7 @@ class _ReportMaker:
         assignment_id: int,
         item: Item,
         *,
+        community_id: int | None,
         is_street_level: bool,
         habits: Habits,
         facts: CommunityFacts,
@@ -747,9 +955,9 @@ class _ReportMaker:
         drafts: bool = True,
         skip_months: frozenset[int] = frozenset(),
     ) -> None:
-        """The year of one assignment. ``drafts=False`` for units: every report a unit has
-        is one its (generated) staff submitted, which is how ``scale_data_remove`` finds
-        them."""
+        """The year of one assignment (``community_id`` None for a unit's).
+        ``drafts=False`` for units: every report a unit has is one its (generated) staff
+        submitted, which is how ``scale_data_remove`` finds them."""
         targets = self.targets[(item.pk, is_street_level)]
         behind = rng.random() < habits.behind_rate
         courses, starts = [], []
@@ -770,7 +978,7 @@ class _ReportMaker:
                 continue
             figures = [course[index] for course in courses]
             verdicts = [
-                self._verdict(target, month, columns)
+                self._verdict(target, month, columns, community_id)
                 for target, columns in zip(targets, figures, strict=True)
             ]
             status = report_status(
@@ -894,6 +1102,9 @@ def _reports_create(
         for item in items.values()
         if (lead := item.primary_lead_unit) is not None
     }
+    meetings = _MeetingMaker(checklist=checklist, through_month=through_month, totals=totals)
+    _street_meetings(meetings, seed=seed, world=world, reviewers=reviewers)
+    clock.step(f"会议记录:街道 {totals.meetings:,} 条")
 
     def maker() -> _ReportMaker:
         return _ReportMaker(
@@ -902,6 +1113,7 @@ def _reports_create(
             reviewers=reviewers,
             targets=targets,
             totals=totals,
+            meetings=meetings,
         )
 
     communities = world.communities
@@ -919,10 +1131,24 @@ def _reports_create(
         for community in chunk:
             rng = _rng(seed, community.code, "reports")
             habits = Habits.draw(rng)
+            # The meetings first: the frequency targets are judged from them. Drawn from
+            # a generator of their own, so that the reports' draws do not depend on them.
+            meeting_rng = _rng(seed, community.code, "meetings")
+            assigned = {item_id for _pk, item_id, _street in by_community.get(community.pk, [])}
+            for duty in meetings.duties_of(Target.Level.PARTY, assigned):
+                meetings.add(
+                    duty,
+                    community,
+                    recorders=world.community_staff[community.pk],
+                    lead_staff=reviewers.get(duty.item_id, []),
+                    laxness=habits.laxness,
+                    rng=meeting_rng,
+                )
             for pk, item_id, street in by_community.get(community.pk, []):
                 reports.add(
                     pk,
                     items[item_id],
+                    community_id=community.pk,
                     is_street_level=street,
                     habits=habits,
                     facts=world.facts[community.pk],
@@ -930,9 +1156,11 @@ def _reports_create(
                     rng=rng,
                 )
         with transaction.atomic():
+            meetings.flush()
             reports.flush()
+        meetings.forget(chunk)
         done = min(number * COMMUNITIES_PER_CHUNK, len(communities))
-        clock.step(f"月报:社区 {done:,}/{len(communities):,}")
+        clock.step(f"会议记录和月报:社区 {done:,}/{len(communities):,}")
 
     # The units' own assignments (item 30 for every joint meeting member, item 15 for
     # 房管所 and 城管中队, the street-level targets of items 3 and 14), where no report
@@ -957,6 +1185,7 @@ def _reports_create(
         reports.add(
             assignment.pk,
             item,
+            community_id=None,
             is_street_level=assignment.is_street_level,
             habits=Habits.draw(rng),
             facts=STREET_FACTS,
@@ -968,6 +1197,37 @@ def _reports_create(
     with transaction.atomic():
         reports.flush()
     clock.step("月报:各单位")
+
+
+def _street_meetings(
+    meetings: _MeetingMaker, *, seed: int, world: _World, reviewers: dict[int, list[int]]
+) -> None:
+    """The street's own duties (item 14's monthly joint meeting), recorded by the
+    generated street admin, unless the street held them already (the demo's meetings):
+    those are the street's record then, and the units' street-level reports are judged
+    from them."""
+    recorders = [world.street_admin] if world.street_admin is not None else []
+    for duty in meetings.duties_of(Target.Level.STREET):
+        held = Meeting.objects.held().filter(
+            target=duty, community__isnull=True, starts_at__year=duty.item.checklist.year
+        )
+        existing = [
+            timezone.localdate(moment) for moment in held.values_list("starts_at", flat=True)
+        ]
+        if existing or not recorders:
+            meetings.known(duty, existing)
+            continue
+        rng = _rng(seed, "street", duty.item.number, duty.order, "meetings")
+        meetings.add(
+            duty,
+            None,
+            recorders=recorders,
+            lead_staff=reviewers.get(duty.item_id, []),
+            laxness=Habits.draw(rng).laxness,
+            rng=rng,
+        )
+    with transaction.atomic():
+        meetings.flush()
 
 
 # ---------------------------------------------------------------------------------------
@@ -1013,7 +1273,15 @@ def scale_data_generate(
     )
     if connection.vendor == "postgresql":
         # Statistics for the planner, as autovacuum would gather them some time later.
-        written = (Community, Compound, Assignment, ProgressReport, TargetValue)
+        written = (
+            Community,
+            Compound,
+            Assignment,
+            Meeting,
+            Meeting.attendees.through,
+            ProgressReport,
+            TargetValue,
+        )
         with connection.cursor() as cursor:
             for model in written:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

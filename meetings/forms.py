@@ -22,6 +22,7 @@ from core.periods import FIRST_YEAR, LAST_YEAR, parse_int
 from tasks.evidence import uploads_validate
 from tasks.forms import MultipleFileField
 from tasks.models import Item, Target
+from tasks.periods import opening_period
 
 from .access import RecordingScope
 from .models import Meeting
@@ -65,9 +66,11 @@ class MonthField(forms.CharField):
 
 class MeetingFilterForm(forms.Form):
     """The list's filters (a GET form): month, duty, community. The choices are what the
-    user may see."""
+    user may see; the month is one select of the months owed (``periods``, from
+    ``tasks.periods.period_picker``), still read as ``2017-07`` so that links keep
+    working."""
 
-    month = MonthField(label=_("月份"), required=False)
+    month = MonthField(label=_("年月"), required=False)
     duty = forms.TypedChoiceField(label=_("例行工作"), required=False, coerce=int, empty_value=None)
     community = forms.ChoiceField(label=_("社区"), required=False)
 
@@ -78,8 +81,17 @@ class MeetingFilterForm(forms.Form):
         duties: Sequence[Target],
         communities: Sequence[Community],
         street: bool = True,
+        periods: Sequence[tuple[str, list[tuple[str, str]]]] = (),
+        chosen: tuple[int, int] | None = None,
     ) -> None:
+        if chosen is not None and data is not None and not data.get("month"):
+            data = data.copy()  # the select shows the month the page opened on
+            data["month"] = f"{chosen[0]:04d}-{chosen[1]:02d}"
         super().__init__(data)
+        if periods:
+            self.fields["month"].widget = forms.Select(
+                choices=periods if len(periods) > 1 else periods[0][1]
+            )
         self.fields["duty"].choices = [  # type: ignore[attr-defined]
             ("", _("全部例行工作")),
             *((duty.pk, duty_label(duty)) for duty in duties),
@@ -91,10 +103,13 @@ class MeetingFilterForm(forms.Form):
         ]
 
     def chosen_month(self, today: datetime.date) -> tuple[int, int]:
-        """The month asked for, or this month (also when the other filters are wrong)."""
+        """The month asked for, or the period the list opens on
+        (``tasks.periods.opening_period``: this month while the checklist owes it, else
+        its latest month with reports — never a year without a checklist; this month when
+        no checklist is in use), also when the other filters are wrong."""
         self.is_valid()
         chosen: tuple[int, int] | None = self.cleaned_data.get("month")
-        return chosen or (today.year, today.month)
+        return chosen or opening_period(today, held_in_month=True) or (today.year, today.month)
 
 
 class AttendeeChoices:

@@ -24,8 +24,15 @@ from communities import access as community_access
 from communities.models import Community
 from core.files import private_file_response
 from core.http import logged_in_user
-from core.periods import query_page, query_pk, query_year
+from core.periods import query_page, query_pk
 from tasks.models import Checklist, Item
+from tasks.periods import (
+    asked_period,
+    checklists_in_use,
+    opening_checklists,
+    opening_month,
+    period_picker,
+)
 
 from . import access, compliance, services
 from .compliance import month_compliance
@@ -59,7 +66,8 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     office = community_access.sees_every_community(user)
     year, month = MeetingFilterForm(request.GET, duties=[], communities=[]).chosen_month(today)
-    checklist = Checklist.objects.exclude(status=Checklist.Status.DRAFT).filter(year=year).first()
+    checklists = list(checklists_in_use())  # the month's, and the picker's years
+    checklist = next((c for c in checklists if c.year == year), None)
     compliance = (
         month_compliance(checklist=checklist, year=year, month=month, today=today)
         if office and checklist is not None
@@ -77,7 +85,13 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         .filter(is_active=True)
         .order_by("order", "name")
     )
-    form = MeetingFilterForm(request.GET, duties=duties, communities=communities)
+    form = MeetingFilterForm(
+        request.GET,
+        duties=duties,
+        communities=communities,
+        periods=period_picker(checklists, year=year, month=month).groups,
+        chosen=(year, month),
+    )
     form.is_valid()
     meetings = (
         Meeting.objects.visible_to(user)
@@ -302,23 +316,26 @@ def _community_for_user(request: HttpRequest, pk: int) -> Community:
     return community
 
 
-def _checklist_for(request: HttpRequest) -> Checklist | None:
-    """``?year=``, or the newest checklist in use."""
-    checklists = Checklist.objects.exclude(status=Checklist.Status.DRAFT)
-    year = query_year(request)
+def _checklists_for(request: HttpRequest) -> tuple[Checklist | None, list[Checklist]]:
+    """The checklist ``?period=`` or ``?year=`` names, or the one pages open on
+    (``tasks.periods.opening_checklists``); and every checklist in use, for the picker
+    (one query)."""
+    year, _month = asked_period(request)
+    checklists = list(opening_checklists(timezone.localdate()))
     if year is not None:
-        return checklists.filter(year=year).first()
-    return checklists.order_by("-year").first()
+        return next((c for c in checklists if c.year == year), None), checklists
+    return (checklists[0] if checklists else None), checklists
 
 
 @require_safe
 def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
     community = _community_for_user(request, pk)
-    checklist = _checklist_for(request)
+    checklist, checklists = _checklists_for(request)
+    today = timezone.localdate()
+    # The picker's month: the row of the year's table it marks.
+    month = (asked_period(request)[1] or opening_month(checklist, today)) if checklist else None
     year = (
-        compliance.community_year_compliance(
-            checklist=checklist, community=community, today=timezone.localdate()
-        )
+        compliance.community_year_compliance(checklist=checklist, community=community, today=today)
         if checklist is not None
         else None
     )
@@ -340,6 +357,10 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "community": community,
             "checklist": checklist,
             "year": year,
+            "month": month,
+            "picker": period_picker(checklists, year=checklist.year, month=month)
+            if checklist is not None and month is not None
+            else None,
             "recent_meetings": recent,
             "may_record": community.pk in {c.pk for c in scope.communities()},
         },

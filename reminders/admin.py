@@ -37,6 +37,7 @@ class ReminderSettingsAdmin(admin.ModelAdmin):
             },
         ),
         (_("任务时限"), {"fields": ["item_deadline_days_before"]}),
+        (_("审核"), {"fields": ["reports_submitted_daily"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -18,9 +18,10 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, IntegerField, Max, OuterRef, Q, Value
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 
@@ -127,8 +128,8 @@ class Directory:
 
     def has_staff(self, community_id: int | None, unit_id: int | None) -> bool:
         """Whether the party has an active staff account to remind (a group chat alone
-        cannot file); without one its filing reminders go to its lead units and the
-        street admins (``filing_reminders``)."""
+        cannot file); without one its reminders go to its lead units and the street
+        admins (``audience``)."""
         if community_id:
             return bool(self.community_staff.get(community_id))
         return bool(self.unit_staff.get(unit_id))  # type: ignore[arg-type]
@@ -137,6 +138,56 @@ class Directory:
         if community_id:
             return self.community_names.get(community_id, "")
         return self.unit_names.get(unit_id, "")  # type: ignore[arg-type]
+
+    def leads_and_admins(self, lead_unit_ids: Iterable[int]) -> dict[int, frozenset[int] | None]:
+        """The staff of the lead units and the street admins, by user: the lead units each
+        one hears through, or None for a street admin, who hears of everything (even one
+        who is also a lead unit's staff)."""
+        through: dict[int, set[int]] = defaultdict(set)
+        for lead_unit_id in lead_unit_ids:
+            for user_id in self.unit_staff.get(lead_unit_id, []):
+                through[user_id].add(lead_unit_id)
+        reached: dict[int, frozenset[int] | None] = {
+            user_id: frozenset(units) for user_id, units in through.items()
+        }
+        for user_id in self.street_admins:
+            reached[user_id] = None
+        return reached
+
+    def audience(
+        self, community_id: int | None, unit_id: int | None, lead_unit_ids: Iterable[int]
+    ) -> Audience:
+        """Who receives a party's reminders, and why: its staff and group chat; and when
+        it has no staff account (``has_staff``), the staff of the lead units of the items
+        concerned and the street admins, told why they receive it. The filing reminders
+        and their escalations, the meeting-gap alerts and the item deadlines all ask it."""
+        own = self.party_recipients(community_id, unit_id)
+        if self.has_staff(community_id, unit_id):
+            return Audience(own=own, why="", stand_ins={})
+        party = self.party_name(community_id, unit_id)
+        return Audience(
+            own=own,
+            why=f"{party}没有工作人员账号,请代为督促:",
+            stand_ins=self.leads_and_admins(lead_unit_ids),
+        )
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who receives a party's reminders (``Directory.audience``)."""
+
+    own: list[Recipient]
+    """The party's staff and its group chat (a group chat only, when it has no staff)."""
+    why: str
+    """Empty when the party has staff; else why the stand-ins hear of it:
+    "示例社区五没有工作人员账号,请代为督促:"."""
+    stand_ins: dict[int, frozenset[int] | None]
+    """When the party has no staff: its lead units' staff and the street admins, by user,
+    with the lead units each hears through (``Directory.leads_and_admins``); else empty."""
+
+    def stand_in_text(self, text: str) -> str:
+        """``text`` (naming the party, not "本社区") as the stand-ins read it."""
+        return f"{self.why}{text}"
 
 
 def parties_without_staff(checklist: Checklist) -> list[str]:
@@ -266,20 +317,23 @@ def _filing_month(
     today = timezone.localtime(now).date()
     closed = checklist.is_closed(today)
 
-    def leads_and_admins(numbers: list[int], text: str) -> dict[int, str]:
-        """``text`` for the items' lead units and the street admins, by user: each lead
-        unit's staff hear of the items their unit leads, the street admins of every item
-        (a street admin in a lead unit gets the full list)."""
-        numbers_by_lead: dict[int, list[int]] = defaultdict(list)
-        for number in numbers:
-            for lead_unit_id in leads_by_item[item_of_number[number]]:
-                numbers_by_lead[lead_unit_id].append(number)
+    def leads_of(numbers: list[int]) -> set[int]:
+        return {lead for number in numbers for lead in leads_by_item[item_of_number[number]]}
+
+    def by_reader(
+        reached: dict[int, frozenset[int] | None], numbers: list[int], text: str
+    ) -> dict[int, str]:
+        """``text`` for the lead units' staff and the street admins (``reached``), by
+        user: each lead unit's staff hear of the items their unit leads, the street
+        admins of every item."""
         texts: dict[int, str] = {}
-        for lead_unit_id, led_numbers in numbers_by_lead.items():
-            for user_id in directory.unit_staff.get(lead_unit_id, []):
-                texts[user_id] = text.replace(ITEMS, _items_label(led_numbers))
-        for user_id in directory.street_admins:
-            texts[user_id] = text.replace(ITEMS, _items_label(numbers))
+        for user_id, through in reached.items():
+            shown = (
+                numbers
+                if through is None
+                else [n for n in numbers if through.intersection(leads_by_item[item_of_number[n]])]
+            )
+            texts[user_id] = text.replace(ITEMS, _items_label(shown))
         return texts
 
     for (community_id, unit_id, deadline), numbers in by_party.items():
@@ -299,7 +353,7 @@ def _filing_month(
         # Lateness counts to the year's close; past it an unfiled month reads 未报(年度已结束).
         late = checklist.days_late(deadline, today)
         # A party nobody can be reminded at: its lead units and the street admins are.
-        unstaffed = not directory.has_staff(community_id, unit_id)
+        audience = directory.audience(community_id, unit_id, leads_of(numbers))
         if stage is not None:
             kind, day = stage
             if kind == Kind.FILING_BEFORE:
@@ -311,7 +365,7 @@ def _filing_month(
             else:
                 text = f"{month}月进展已逾期 {late} 天({day_label(deadline)}截止),{ITEMS}未提交。"
             due_at = _moment(day, settings)
-            for recipient in directory.party_recipients(community_id, unit_id):
+            for recipient in audience.own:
                 yield Due(
                     recipient,
                     kind,
@@ -321,12 +375,11 @@ def _filing_month(
                     workspace,
                     due_at,
                 )
-            if unstaffed:
-                stand_in_text = f"{party}没有工作人员账号,请代为督促:{text}"
-                for user_id, user_text in leads_and_admins(numbers, stand_in_text).items():
-                    yield Due(
-                        Recipient(user_id=user_id), kind, subject, period, user_text, matrix, due_at
-                    )
+            stand_in_text = audience.stand_in_text(text)
+            for user_id, user_text in by_reader(audience.stand_ins, numbers, stand_in_text).items():
+                yield Due(
+                    Recipient(user_id=user_id), kind, subject, period, user_text, matrix, due_at
+                )
 
         escalation_day = deadline + datetime.timedelta(days=settings.escalate_after_days)
         if settings.escalate_after_days and _latest_stage(
@@ -335,9 +388,12 @@ def _filing_month(
             due_at = _moment(escalation_day, settings)
             url = reverse("review_queue")
             state = "未报(年度已结束)" if closed else f"逾期 {late} 天未提交"
-            # (Escalations reach the lead units and street admins whether or not the party
-            # has staff: the stand-in reminders above already said why they hear of it.)
-            texts = leads_and_admins(numbers, f"{party} {month}月进展{state}:{ITEMS}。")
+            # Escalations reach the lead units and street admins whether or not the party
+            # has staff; of a party without, they say so (its staff were never reminded).
+            about = f"{month}月进展{state}:{ITEMS}。"
+            about = audience.stand_in_text(about) if audience.why else f"{party} {about}"
+            reached = directory.leads_and_admins(leads_of(numbers))
+            texts = by_reader(reached, numbers, about)
             for user_id, text in texts.items():
                 yield Due(
                     Recipient(user_id=user_id),
@@ -438,6 +494,9 @@ def _community_gaps(
         .values_list("community_id", "last")
     )
     assigned = Assignment.objects.filter(item=target.item, community__is_active=True)
+    lead_units = list(
+        ItemLeadUnit.objects.filter(item=target.item).values_list("unit_id", flat=True)
+    )
     for community_id in assigned.values_list("community_id", flat=True):
         last = last_held.get(community_id)
         since = timezone.localdate(last) if last else start
@@ -445,19 +504,31 @@ def _community_gaps(
         if _moment(gap_day, settings) > now:
             continue
         if last:
-            text = f"本社区上次联席会议在 {day_label(since)},已 {(today - since).days} 天未召开。"
+            text = f"{{who}}上次联席会议在 {day_label(since)},已 {(today - since).days} 天未召开。"
         else:
-            text = f"本社区今年尚未记录联席会议(要求至少每两周召开一次,{target.item.number}项)。"
-        for recipient in directory.party_recipients(community_id, None):
-            yield Due(
-                recipient,
-                Kind.MEETING_GAP,
-                f"community:{community_id}",
-                since.isoformat() if last else f"{start.year}:none",
-                text,
-                url,
-                _moment(gap_day, settings),
-            )
+            text = f"{{who}}今年尚未记录联席会议(要求至少每两周召开一次,{target.item.number}项)。"
+        subject = f"community:{community_id}"
+        period = since.isoformat() if last else f"{start.year}:none"
+        due_at = _moment(gap_day, settings)
+        # A community without staff: item 14's lead unit and the street admins hear of it.
+        audience = directory.audience(community_id, None, lead_units)
+        for recipient in audience.own:
+            own_text = text.format(who="本社区")
+            yield Due(recipient, Kind.MEETING_GAP, subject, period, own_text, url, due_at)
+        if audience.stand_ins:
+            party = directory.party_name(community_id, None)
+            stand_in_text = audience.stand_in_text(text.format(who=party))
+            meetings = f"{reverse('meeting_list')}?community={community_id}"
+            for user_id in audience.stand_ins:
+                yield Due(
+                    Recipient(user_id=user_id),
+                    Kind.MEETING_GAP,
+                    subject,
+                    period,
+                    stand_in_text,
+                    meetings,
+                    due_at,
+                )
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
@@ -495,9 +566,7 @@ def _street_gap(
     else:
         text = "街道今年尚未记录联席会议(要求至少每月召开一次)。"
     lead_units = ItemLeadUnit.objects.filter(item=target.item).values_list("unit_id", flat=True)
-    users = {user for unit_id in lead_units for user in directory.unit_staff.get(unit_id, [])}
-    users.update(directory.street_admins)
-    for user_id in sorted(users):
+    for user_id in sorted(directory.leads_and_admins(lead_units)):
         yield Due(
             Recipient(user_id=user_id),
             Kind.MEETING_GAP,
@@ -555,6 +624,7 @@ def _item_stage(
         .prefetch_related("item__targets")
     )
     done = _assignments_done(assignments)
+    lead_units = [link.unit_id for link in item.lead_unit_links.all()]
     short = item.text[:24] + ("…" if len(item.text) > 24 else "")
     today = timezone.localtime(now).date()
     for assignment in assignments:
@@ -572,23 +642,22 @@ def _item_stage(
                 f"第 {item.number} 项“{short}”{day_label(deadline)}到期"
                 f"(还有 {(deadline - today).days} 天),尚未报告完成。"
             )
-        recipients = directory.party_recipients(assignment.community_id, assignment.unit_id)
+        subject = f"assignment:{assignment.pk}"
+        audience = directory.audience(assignment.community_id, assignment.unit_id, lead_units)
+        # The lead units hear of an overdue party; of any stage, when the party has no
+        # staff (with the street admins, saying why): once each.
+        others: dict[int, str] = {}
         if name == "overdue":
             party = directory.party_name(assignment.community_id, assignment.unit_id)
-            lead_text = f"{party}:{text}"
-            for link in item.lead_unit_links.all():
-                for user_id in directory.unit_staff.get(link.unit_id, []):
-                    yield Due(
-                        Recipient(user_id=user_id),
-                        kind,
-                        f"assignment:{assignment.pk}",
-                        name,
-                        lead_text,
-                        url,
-                        due_at,
-                    )
-        for recipient in recipients:
-            yield Due(recipient, kind, f"assignment:{assignment.pk}", name, text, url, due_at)
+            for lead_unit_id in lead_units:
+                for user_id in directory.unit_staff.get(lead_unit_id, []):
+                    others[user_id] = f"{party}:{text}"
+        for user_id in audience.stand_ins:
+            others[user_id] = audience.stand_in_text(text)
+        for user_id, other_text in others.items():
+            yield Due(Recipient(user_id=user_id), kind, subject, name, other_text, url, due_at)
+        for recipient in audience.own:
+            yield Due(recipient, kind, subject, name, text, url, due_at)
 
 
 def _assignments_done(assignments: list[Assignment]) -> set[int]:
@@ -606,7 +675,92 @@ def _assignments_done(assignments: list[Assignment]) -> set[int]:
     return {pk for pk, report in latest.items() if report.meets_all_targets()}
 
 
-ALL_KINDS = (filing_reminders, meeting_reminders, meeting_gap_reminders, item_deadline_reminders)
+def reports_submitted_reminders(
+    now: datetime.datetime, settings: ReminderSettings, directory: Directory
+) -> Iterator[Due]:
+    """Once a day, to each lead unit's staff: the reports on the items their unit leads
+    that were submitted since the unit's last such reminder and still wait for review
+    (已提交), counted by item, with a link to the review queue filtered to them. The day's
+    reminder counts what was submitted up to its moment (``send_at``), so a rerun the same
+    day finds the same reminder; the first one looks back ``catch_up_days`` at most. Not
+    to the street admins as such (escalations are; a street admin who is a lead unit's
+    staff hears of that unit's items). Nothing when nothing new arrived."""
+    if not settings.reports_submitted_daily:
+        return
+    today = timezone.localtime(now).date()
+    day = today if _moment(today, settings) <= now else today - datetime.timedelta(days=1)
+    until = _moment(day, settings)
+    earliest = until - datetime.timedelta(days=settings.catch_up_days)
+    last_sent = dict(
+        Reminder.objects.filter(kind=Kind.REPORTS_SUBMITTED, due_at__gt=earliest)
+        .values("subject")
+        .annotate(last=Max("due_at"))
+        .values_list("subject", "last")
+    )
+    # Each lead unit with staff: what was submitted since its last reminder (or since
+    # ``earliest``) and up to the day's moment; one grouped query for all of them.
+    lead = "assignment__item__lead_unit_links__unit_id"
+    since = Q(pk__in=[])
+    for unit_id in directory.unit_staff:
+        last = last_sent.get(f"unit:{unit_id}", earliest)
+        since |= Q(**{lead: unit_id}, submitted_at__gt=max(last, earliest))
+    waiting = (
+        ProgressReport.objects.submitted()
+        .filter(
+            since,
+            assignment__item__checklist__status=Checklist.Status.ACTIVE,
+            submitted_at__lte=until,
+        )
+        .filter(Q(assignment__community__isnull=True) | Q(assignment__community__is_active=True))
+        .order_by()
+        .values_list(lead, "assignment__item_id", "assignment__item__number", "year", "month")
+        .annotate(count=Count("pk"))
+    )
+    # lead unit -> item (number, pk) -> count; and the months they are of
+    new: dict[int, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
+    months: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for unit_id, item_id, number, year, month, count in waiting:
+        new[unit_id][(number, item_id)] += count
+        months[unit_id].add((year, month))
+    street_admins = set(directory.street_admins)
+    for unit_id, counts in sorted(new.items()):
+        staff = directory.unit_staff.get(unit_id, [])
+        if not staff:
+            continue
+        total = sum(counts.values())
+        by_item = "、".join(
+            f"第 {number} 项 {count} 份" for (number, _pk), count in sorted(counts.items())
+        )
+        text = f"新提交待审核的月报 {total} 份:{by_item}。"
+        query = [("state", ProgressReport.WorkflowState.SUBMITTED.value)]
+        if len(counts) == 1:
+            [(_number, item_id)] = counts
+            query.append(("item", str(item_id)))
+        if len(months[unit_id]) == 1:
+            [(year, month)] = months[unit_id]
+            query += [("year", str(year)), ("month", str(month))]
+        queue = f"{reverse('review_queue')}?{urlencode(query)}"
+        for user_id in staff:
+            # The queue shows a street admin every party's reports unless "mine" is ticked.
+            url = f"{queue}&mine=on" if user_id in street_admins else queue
+            yield Due(
+                Recipient(user_id=user_id),
+                Kind.REPORTS_SUBMITTED,
+                f"unit:{unit_id}",
+                day.isoformat(),
+                text,
+                url,
+                until,
+            )
+
+
+ALL_KINDS = (
+    filing_reminders,
+    meeting_reminders,
+    meeting_gap_reminders,
+    item_deadline_reminders,
+    reports_submitted_reminders,
+)
 
 
 def due_reminders(now: datetime.datetime, settings: ReminderSettings) -> Iterator[Due]:

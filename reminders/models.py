@@ -58,6 +58,11 @@ class ReminderSettings(models.Model):
         default=31,
         help_text=_("系统停机错过的提醒,在这么多天内恢复时补发一次,更早的不再补发。"),
     )
+    reports_submitted_daily = models.BooleanField(
+        _("每日汇总新提交的月报给牵头单位"),
+        default=True,
+        help_text=_("每天一次,告诉牵头单位人员自上次汇总以来新提交、待审核的月报各有几份。"),
+    )
 
     class Meta:
         db_table = "notifications_remindersettings"
@@ -102,6 +107,7 @@ class Reminder(models.Model):
         MEETING_GAP = "meeting_gap", _("联席会议间隔提醒")
         ITEM_DEADLINE = "item_deadline", _("任务时限临近")
         ITEM_OVERDUE = "item_overdue", _("任务逾期")
+        REPORTS_SUBMITTED = "reports_submitted", _("新提交月报待审核")
 
     recipient_key = models.CharField(
         _("收件人"), max_length=40, help_text=_("user:<id> 或 webhook:<id>。")

@@ -16,6 +16,7 @@ from . import registers
 from .evidence import ACCEPT_ATTRIBUTE, uploads_validate
 from .models import Assignment, Evaluation, Evidence, ProgressReport, Target
 from .services import VALUE_COLUMNS, ValueInput, deadline_met_message
+from .staging import StagedFile
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -42,6 +43,15 @@ class MultipleFileField(forms.FileField):
         return not self.disabled and bool(data)
 
 
+class TextField(forms.CharField):
+    """Text as the user typed it, with the browser's CRLF line breaks read as the "\n" a
+    stored text has: a text shown and posted back unchanged is not a change."""
+
+    def to_python(self, value: Any) -> str | None:
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n") if isinstance(text, str) else text
+
+
 DONE_CHOICES = [("", _("请选择")), ("yes", _("已完成")), ("no", _("未完成"))]
 
 
@@ -57,11 +67,12 @@ class ReportForm(forms.Form):
         label=_("进展状态"),
         choices=ProgressReport.Status.choices,
         help_text=_(
-            "有指标的任务,进展状态按指标认定;如认为指标不能反映实际,可申请按申报状态认定。"
+            "有指标的任务,进展状态按指标认定(保存后显示在任务标题下);这里是您的申报,"
+            "只在勾选“申请按申报状态认定”并经牵头单位同意时采用。"
         ),
     )
     exception_requested = forms.BooleanField(label=_("申请按申报状态认定"), required=False)
-    exception_reason = forms.CharField(
+    exception_reason = TextField(
         label=_("申请理由"),
         required=False,
         max_length=1000,
@@ -69,7 +80,7 @@ class ReportForm(forms.Form):
             attrs={"rows": 2, "placeholder": _("为什么指标不能反映本月的实际进展")}
         ),
     )
-    narrative = forms.CharField(
+    narrative = TextField(
         label=_("进展情况"),
         required=False,
         max_length=2000,
@@ -92,8 +103,12 @@ class ReportForm(forms.Form):
         submitting: bool = False,
         month: int | None = None,
         figures: dict[registers.FigureKey, registers.Figure] | None = None,
+        staged: list[StagedFile] | None = None,
     ) -> None:
         self.assignment = assignment
+        # Files attached on an earlier, refused save of this item (``tasks.staging``),
+        # shown as 待保存 and attached by the next save that succeeds.
+        self.staged = list(staged or [])
         self.report = report
         self.submitting = submitting
         # The registers' figures of the month (``tasks.registers``): a target judged from
@@ -180,7 +195,7 @@ class ReportForm(forms.Form):
                 self.fields[f"{name}_denominator"].help_text = _(
                     "按住宅小区登记预填:登记数 %(count)s。"
                 ) % {"count": registered}
-                self.fields[f"{name}_denominator_reason"] = forms.CharField(
+                self.fields[f"{name}_denominator_reason"] = TextField(
                     label=_("与登记数不同的原因"),
                     required=False,
                     max_length=500,
@@ -205,7 +220,10 @@ class ReportForm(forms.Form):
             self.fields[f"{name}_achieved_on"] = forms.DateField(
                 label=_("完成日期(未完成请留空)"),
                 required=False,
-                widget=forms.DateInput(attrs={"type": "date"}),
+                # The date input's own format: a localized one (2017/06/28) is not a
+                # value the input accepts, and the stored date would show blank.
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                input_formats=["%Y-%m-%d"],
             )
             return [f"{name}_achieved_on"]
         self.fields[f"{name}_is_done"] = forms.TypedChoiceField(
@@ -278,7 +296,7 @@ class ReportForm(forms.Form):
         if self.submitting and cleaned.get("status") == ProgressReport.Status.COMPLETED:
             kind = cleaned.get("evidence_kind")
             uploading = [kind] if kind and cleaned.get("evidence_files") else []
-            missing = self._missing_evidence(uploading)
+            missing = self._missing_evidence(uploading + [f.kind for f in self.staged])
             if missing and "evidence_files" not in self.errors:
                 self.add_error(
                     "evidence_files",
@@ -299,6 +317,33 @@ class ReportForm(forms.Form):
         """Whether the report itself changed: choosing a kind of evidence without a file
         changes nothing worth saving."""
         return any(name != "evidence_kind" for name in self.changed_data)
+
+    def is_touched(self, action: str) -> bool:
+        """Whether the user gave this item anything to save: an edit, a file, or a
+        confirmation of last month's figures (``confirm``, 沿用上月). Submitting a draft
+        counts too (a returned report goes back only once corrected, or by its own
+        提交). An untouched item (last month's figures are only a suggestion) is neither
+        validated nor saved."""
+        if self.has_changed() or self.staged or action == "confirm":
+            return True
+        return (
+            action == "submit"
+            and self.report is not None
+            and self.report.workflow_state == ProgressReport.WorkflowState.DRAFT
+        )
+
+    def error_links(self) -> list[tuple[str, str, str]]:
+        """Every error of the form as (the anchor of its input, its label, the message),
+        for the summary that links to each field in error."""
+        links: list[tuple[str, str, str]] = []
+        for name, errors in self.errors.items():
+            if name in self.fields and name != "__all__":
+                bound = self[name]
+                anchor, label = bound.id_for_label or f"a{self.assignment.pk}", bound.label
+            else:
+                anchor, label = f"a{self.assignment.pk}", ""
+            links.extend((anchor, str(label), str(message)) for message in errors)
+        return links
 
     @property
     def required_evidence_labels(self) -> list[str]:

@@ -153,16 +153,41 @@ class Checklist(models.Model):
         return max(months[0], min(month, months[-1]))
 
     @classmethod
-    def being_filed(cls, today: datetime.date) -> tuple[int, int] | None:
-        """(year, month) being filed on ``today`` in the checklists in use: the year of
-        ``filing.month_being_filed`` when it has a checklist, else the latest one before
-        it (in 2026, December 2017), else the earliest; None when no checklist is in use."""
-        year, _month = filing.month_being_filed(today)
-        in_use = cls.objects.exclude(status=cls.Status.DRAFT)
-        checklist = (
-            in_use.filter(year__lte=year).order_by("-year").first()
-            or in_use.order_by("year").first()
+    def in_opening_order(cls, today: datetime.date) -> models.QuerySet[Checklist]:
+        """The checklists in use (not drafts), the one a page opens on first: not archived
+        and holding the month being filed (``filing.month_being_filed``; in January,
+        December of last year's checklist while it is in use), else the latest not
+        archived (in 2026, the 2017 checklist still in use), else — all archived — the
+        latest with a submitted report, else the latest. One query; ``tasks.periods`` is
+        where pages ask it."""
+        filing_year, _month = filing.month_being_filed(today)
+        archived = Q(status=cls.Status.ARCHIVED)
+        has_reports = models.Exists(
+            ProgressReport.objects.filter(
+                year=models.OuterRef("year"), first_submitted_at__isnull=False
+            )
         )
+        return (
+            cls.objects.exclude(status=cls.Status.DRAFT)
+            .annotate(
+                opening_rank=models.Case(
+                    models.When(~archived & Q(year=filing_year), then=models.Value(0)),
+                    models.When(~archived, then=models.Value(1)),
+                    models.When(archived & has_reports, then=models.Value(2)),
+                    default=models.Value(3),
+                    output_field=models.IntegerField(),
+                )
+            )
+            .order_by("opening_rank", "-year")
+        )
+
+    @classmethod
+    def being_filed(cls, today: datetime.date) -> tuple[int, int] | None:
+        """(year, month) being filed on ``today``: the month being filed within the months
+        owed of the checklist pages open on (``in_opening_order``; in 2026 with the 2017
+        checklist in use, December 2017); None when no checklist is in use. A filing page's
+        default (``tasks.periods.opening_period(today, filing_page=True)``)."""
+        checklist = cls.in_opening_order(today).first()
         if checklist is None:
             return None
         return checklist.year, checklist.month_being_filed(today)

@@ -3,13 +3,15 @@
 
 A progress report import is the street admin filing drafts on the parties' behalf: each
 row goes through ``tasks.services.progress_report_save``, as the filing page does, so the
-same rules apply (no future month, a narrative for 滞后, a submitted or approved report is
-not changed), the version moves on and the summary tables follow. The workflow (submit,
-approve) is not a column one can type into.
+same rules apply (no future month, a narrative for 滞后, a numerator no larger than its
+denominator, a denominator other than the compound register's count only with a reason, a
+submitted or approved report is not changed), the version moves on and the summary tables
+follow. The workflow (submit, approve) is not a column one can type into.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -245,9 +247,78 @@ def _value_input(target: Target, text: str) -> ValueInput:
     return ValueInput(is_done=YesNoWidget().clean(text, column_name=target.title))
 
 
-def _value_inputs(assignment: Assignment, pairs: list[tuple[str, str]]) -> dict[int, ValueInput]:
+# The column of the reasons a denominator differs from the compound register's count, as
+# the filing page labels the input (``TargetValue.denominator_reason``).
+REASON_COLUMN = "与登记数不同的原因"
+
+
+def _reason_targets(assignment: Assignment) -> list[Target]:
+    """The targets whose denominator the compound register gives for this party (a
+    community's; a unit counts no registered compounds), which take a reason."""
+    if assignment.community_id is None:
+        return []
+    return [target for target in assignment.targets() if target.denominator_source]
+
+
+def _reasons(assignment: Assignment, text: str) -> dict[int, str]:
+    """The 与登记数不同的原因 cell read into each target's reason, by target pk: "<指标>:
+    <原因>" for each target, joined by "；" or a line break, as the export writes it. Where
+    the party has one target whose denominator the register gives, the reason may stand
+    alone. A reason may hold any punctuation: an entry starts where a target's title
+    followed by a colon does. An empty cell gives no reasons."""
+    text = text.strip()
+    if not text:
+        return {}
+    targets = {target.title: target for target in assignment.targets()}
+    taking = _reason_targets(assignment)
+    if not taking:
+        raise ValueError(
+            gettext("第%(number)s项任务没有分母取自登记数的指标,此列应留空")
+            % {"number": assignment.item.number}
+        )
+    known = "、".join(f"“{target.title}”" for target in taking)
+    titles = "|".join(re.escape(title) for title in sorted(targets, key=len, reverse=True))
+    entries = list(re.finditer(rf"(?:^|[；;\n])\s*({titles})\s*[:：]", text))
+    if not entries:
+        if len(taking) == 1:
+            return {taking[0].pk: text}
+        raise ValueError(
+            gettext("有多个指标的分母取自登记数,请写成“指标: 原因”,可填:%(known)s")
+            % {"known": known}
+        )
+    if text[: entries[0].start()].strip():
+        raise ValueError(
+            gettext("“%(text)s”应写成“指标: 原因”,如“%(title)s: 新成立的业委会尚未登记”")
+            % {"text": text[: entries[0].start()].strip(), "title": taking[0].title}
+        )
+    named = [entry.group(1) for entry in entries]
+    repeated = sorted({title for title in named if named.count(title) > 1})
+    if repeated:
+        raise ValueError(
+            gettext("指标重复填写:%(titles)s")
+            % {"titles": "、".join(f"“{title}”" for title in repeated)}
+        )
+    taking_pks = {target.pk for target in taking}
+    not_taking = [title for title in named if targets[title].pk not in taking_pks]
+    if not_taking:
+        raise ValueError(
+            gettext("指标%(titles)s的分母不取自登记数,不用写原因;可填:%(known)s")
+            % {"titles": "、".join(f"“{title}”" for title in not_taking), "known": known}
+        )
+    reasons = {}
+    for entry, following in zip(entries, [*entries[1:], None], strict=True):
+        end = following.start() if following is not None else len(text)
+        reasons[targets[entry.group(1)].pk] = text[entry.end() : end].strip()
+    return reasons
+
+
+def _value_inputs(
+    assignment: Assignment, pairs: list[tuple[str, str]], reasons: dict[int, str]
+) -> dict[int, ValueInput]:
     """The figures of a row for ``progress_report_save``: a target the cell does not name
-    is left empty, as on the filing page."""
+    is left empty, as on the filing page; each comes with the reason given for its
+    denominator, if any (the service asks for one where the figure is not the register's
+    count, and keeps it only then)."""
     targets = {target.title: target for target in assignment.targets()}
     unknown = [title for title, _text in pairs if title not in targets]
     if unknown:
@@ -259,7 +330,11 @@ def _value_inputs(assignment: Assignment, pairs: list[tuple[str, str]]) -> dict[
                 "known": "、".join(f"“{title}”" for title in targets) or gettext("(无)"),
             }
         )
-    return {targets[title].pk: _value_input(targets[title], text) for title, text in pairs}
+    inputs = {targets[title].pk: _value_input(targets[title], text) for title, text in pairs}
+    return {
+        pk: dataclasses.replace(given, denominator_reason=reasons.get(pk, ""))
+        for pk, given in inputs.items()
+    }
 
 
 class ProgressReportResource(SpreadsheetResource):
@@ -310,6 +385,11 @@ class ProgressReportResource(SpreadsheetResource):
     )
     # Read into a plain attribute; ``import_instance`` turns it into each target's figures.
     values = Column(attribute="imported_values", column_name="指标值", widget=TargetValuesWidget())
+    # Likewise, the reasons a denominator differs from the register (``_reasons``). A file
+    # from before the column existed is read as if it were empty (``before_import_row``).
+    denominator_reasons = Column(
+        attribute="imported_reasons", column_name=REASON_COLUMN, widget=TextWidget()
+    )
 
     class Meta:
         model = ProgressReport
@@ -324,6 +404,7 @@ class ProgressReportResource(SpreadsheetResource):
             "narrative",
             "workflow_state",
             "values",
+            "denominator_reasons",
         )
         import_id_fields = ("checklist_year", "item_number", "assignment", "year", "month")
 
@@ -342,6 +423,22 @@ class ProgressReportResource(SpreadsheetResource):
         values = sorted(report.values.all(), key=lambda value: value.target.order)
         return "；".join(f"{value.target.title}: {value.display()}" for value in values)
 
+    def dehydrate_denominator_reasons(self, report: ProgressReport) -> str:
+        if report.pk is None:
+            return ""
+        values = sorted(report.values.all(), key=lambda value: value.target.order)
+        return "；".join(
+            f"{value.target.title}: {value.denominator_reason}"
+            for value in values
+            if value.denominator_reason
+        )
+
+    def required_columns(self) -> list[str]:
+        return [column for column in super().required_columns() if column != REASON_COLUMN]
+
+    def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
+        row.setdefault(REASON_COLUMN, None)
+
     def import_instance(self, instance: ProgressReport, row: dict[str, Any], **kwargs: Any) -> None:
         errors: dict[str, Any] = {}
         try:
@@ -350,9 +447,14 @@ class ProgressReportResource(SpreadsheetResource):
             errors = error.update_error_dict(errors)
         pairs = getattr(instance, "imported_values", None)
         if instance.assignment_id is not None and pairs is not None:
+            reasons: dict[int, str] = {}
+            try:
+                reasons = _reasons(instance.assignment, getattr(instance, "imported_reasons", ""))
+            except ValueError as error:
+                errors.setdefault("imported_reasons", []).append(str(error))
             try:
                 # Carried from the row's parsing to save_instance on the unsaved instance.
-                inputs = _value_inputs(instance.assignment, pairs)
+                inputs = _value_inputs(instance.assignment, pairs, reasons)
                 instance.imported_value_inputs = inputs  # type: ignore[attr-defined]  # see above
             except ValueError as error:
                 errors.setdefault("imported_values", []).append(str(error))
@@ -366,8 +468,10 @@ class ProgressReportResource(SpreadsheetResource):
         row: dict[str, Any],
         import_validation_errors: dict[str, Any] | None = None,
     ) -> bool:
-        """A report the row would not change: its status, narrative and every figure are
-        already as written (a locked report among them is not refused for it)."""
+        """A report the row would not change: its status, narrative, every figure and every
+        reason for a denominator are already as written (a locked report among them is not
+        refused for it). A reason the service would not keep (the figure is the register's
+        count) changes nothing; a register changed since the export does not either."""
         if import_validation_errors or original is None or original.pk is None:
             return False
         if (instance.status, instance.narrative) != (original.status, original.narrative):
@@ -380,6 +484,13 @@ class ProgressReportResource(SpreadsheetResource):
             wanted = given.get(target.pk, ValueInput())
             if now != tuple(getattr(wanted, column) for column in VALUE_COLUMNS):
                 return False
+            stored_reason = value.denominator_reason if value else ""
+            if wanted.denominator_reason.strip() != stored_reason:
+                kept = wanted.denominator is not None and wanted.denominator != (
+                    target.registered_denominator(instance.assignment.community)
+                )
+                if stored_reason or kept:
+                    return False
         return True
 
     def save_instance(
@@ -413,12 +524,20 @@ class ProgressReportResource(SpreadsheetResource):
         by_column: dict[str, list[str]] = {}
         if hasattr(error, "error_dict"):
             for key, messages_ in error.message_dict.items():
-                column = (
-                    self.fields["values"].column_name if key == "values" else self._column_of(key)
-                )
-                by_column.setdefault(str(column), []).extend(messages_)
+                by_column.setdefault(self._column_of_service_key(key), []).extend(messages_)
         else:
             for single in error.error_list:
                 column = self.COLUMN_OF_CODE.get(single.code or "", NON_FIELD_ERRORS)
                 by_column.setdefault(column, []).extend(single.messages)
         return ValidationError(by_column)
+
+    def _column_of_service_key(self, key: str) -> str:
+        """The column a service's error key concerns: ``values`` and a target's input on
+        the filing form (``tasks.services.value_field``, "t<pk>_<column>") are the 指标值
+        column, except a denominator's reason, which has its own."""
+        target_input = re.fullmatch(r"t\d+_(\w+)", key)
+        if target_input is not None and target_input.group(1) == "denominator_reason":
+            return REASON_COLUMN
+        if key == "values" or target_input is not None:
+            return str(self.fields["values"].column_name)
+        return self._column_of(key)

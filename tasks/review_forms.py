@@ -10,11 +10,15 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Unit
-from core.periods import FIRST_YEAR, LAST_YEAR
+from core.periods import FIRST_YEAR, LAST_YEAR, parse_int
 
-from .models import AssignmentQuerySet, Item, ProgressReport
+from .models import AssignmentQuerySet, Checklist, Item, ProgressReport
+from .periods import checklists_in_use, period_value
 
 MONTH_CHOICES = [(month, format_lazy(_("{month}月"), month=month)) for month in range(1, 13)]
+
+# The queue's filters read from links and not drawn: the period select stands for them.
+PERIOD_PARTS = ("year", "month")
 
 # Drafts belong to the party until submitted: the queue never lists them.
 QUEUE_STATES = [
@@ -40,6 +44,9 @@ class ReviewFilterForm(forms.Form):
         label=_("任务"), required=False, queryset=Item.objects.none(), empty_label=_("全部任务")
     )
     party = forms.ChoiceField(label=_("责任单位"), required=False)
+    # One select of a year or a month owed (``2017`` or ``2017-07``); ``year`` and
+    # ``month`` still read the links that name them, and are not drawn (``PERIOD_PARTS``).
+    period = forms.ChoiceField(label=_("年月"), required=False)
     year = forms.IntegerField(
         label=_("年"), required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR
     )
@@ -76,6 +83,39 @@ class ReviewFilterForm(forms.Form):
         ]
         if not offer_mine:
             del self.fields["mine"]
+        self.fields["period"].choices = [  # type: ignore[attr-defined]
+            ("", _("全部月份")),
+            *(
+                (
+                    _("%(year)s年") % {"year": checklist.year},
+                    [
+                        (str(checklist.year), _("%(year)s年全年") % {"year": checklist.year}),
+                        *(
+                            (
+                                period_value(checklist.year, month),
+                                _("%(year)s年%(month)s月")
+                                % {"year": checklist.year, "month": month},
+                            )
+                            for month in checklist.months_owed()
+                        ),
+                    ],
+                )
+                for checklist in checklists_in_use().order_by("-year")
+            ),
+        ]
+        # A link's ``?year=&month=`` shows as the period it names.
+        if data is not None and not data.get("period") and data.get("year"):
+            try:
+                year = parse_int(data.get("year"), minimum=FIRST_YEAR, maximum=LAST_YEAR)
+                month = parse_int(data.get("month"), minimum=1, maximum=12)
+            except ValueError:  # the year or month field says what is wrong
+                year = None
+            if year is not None:
+                period = period_value(year, month) if month else str(year)
+                if self.fields["period"].valid_value(period):  # type: ignore[attr-defined]
+                    bound = data.copy()  # a QueryDict's copy is mutable
+                    bound["period"] = period
+                    self.data = bound
 
     def filter_values(self) -> dict[str, Any]:
         """The valid filters as queryset lookups (an invalid one is left out, the form
@@ -90,11 +130,22 @@ class ReviewFilterForm(forms.Form):
         if data.get("party"):
             kind, pk = data["party"].split("-")
             lookups[f"assignment__{kind}_id"] = int(pk)
+        if data.get("period"):
+            year, _dash, month = data["period"].partition("-")
+            lookups["year"] = int(year)
+            if month:
+                lookups["month"] = int(month)
+            return lookups
         if data.get("year"):
             lookups["year"] = data["year"]
         if data.get("month"):
             lookups["month"] = data["month"]
         return lookups
+
+    def period_part_errors(self) -> list[Any]:
+        """The errors of a link's ``?year=`` or ``?month=``, which the page does not draw
+        as fields."""
+        return [error for name in PERIOD_PARTS for error in self.errors.get(name, [])]
 
 
 class ApproveForm(forms.Form):
@@ -149,9 +200,47 @@ class ExtensionDecisionForm(forms.Form):
 
 
 class ItemMonthForm(forms.Form):
-    """The month an item's status page shows (``?year=&month=``)."""
+    """The month an item's status page shows, within the year of the item's checklist:
+    ``?period=2017-07`` (the period picker) or ``?year=&month=`` (links). A value that is
+    not a period of that year leaves the page's default (``chosen``)."""
 
+    period = forms.ChoiceField(label=_("年月"), required=False)
     year = forms.IntegerField(required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR)
     month = forms.TypedChoiceField(
         label=_("月份"), required=False, coerce=int, empty_value=None, choices=MONTH_CHOICES
+    )
+
+    def __init__(self, data: Any = None, *, checklist: Checklist) -> None:
+        super().__init__(data)
+        self.checklist = checklist
+        self.fields["period"].choices = [  # type: ignore[attr-defined]
+            (period_value(checklist.year, month), label) for month, label in MONTH_CHOICES
+        ]
+
+    def chosen(self) -> int | None:
+        """The month asked for, None when none is (or not a good one); a month of another
+        year is kept to the checklist's year (an earlier year: January, a later one:
+        December)."""
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        if data["period"]:
+            return int(data["period"][5:])
+        if not data["month"]:
+            return None
+        year = data["year"] or self.checklist.year
+        return min(max((year, data["month"]), (self.checklist.year, 1)), (self.checklist.year, 12))[
+            1
+        ]
+
+
+class BulkApproveForm(forms.Form):
+    """批量通过: one comment for every report approved at once (the reports are read
+    from ``reports=`` by the view, which checks the user may review each)."""
+
+    comment = forms.CharField(
+        label=_("审核意见(可不填,用于全部所选月报)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

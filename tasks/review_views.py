@@ -9,36 +9,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from communities import access
-from core.http import logged_in_user
-from core.periods import query_page
+from core.http import local_url, logged_in_user
+from core.periods import LARGEST_PK, parse_int, query_page
 from core.typing import AnyUser
 
 from . import registers, services
 from .models import (
     Assignment,
+    AssignmentQuerySet,
     Checklist,
     DeadlineExtension,
     Evaluation,
+    Evidence,
     Item,
     ProgressReport,
+    ProgressReportQuerySet,
     evaluate_assignment_month,
     prefetch_register_figures,
 )
+from .periods import opening_month, period_picker
 from .review_forms import (
     ApproveForm,
+    BulkApproveForm,
     ExtensionDecisionForm,
     ItemMonthForm,
     ReopenForm,
@@ -85,14 +93,36 @@ class QueueRow:
     report: ProgressReport
     evaluations: list[Evaluation]
     late: bool
+    approvable: bool = False  # offered a checkbox for 批量通过 (``_bulk_approvable``)
 
 
-@require_safe
-def review_queue(request: HttpRequest) -> HttpResponse:
-    """待审核: the reports on items the user's unit leads (drafts never), filtered, with
-    the pending extension requests. Users who see everything read every party's reports
-    here; they act only where their own unit leads the item."""
-    user = request.user
+# The queue's order, as (lookup, descending): newest month first, then the item, then its
+# communities before its units. Written once: the queue sorts by it and "下一份" follows it.
+QUEUE_ORDER = (
+    ("year", True),
+    ("month", True),
+    ("assignment__item__number", False),
+    ("queue_party_kind", False),
+    ("queue_party_order", False),
+    ("pk", False),
+)
+
+
+@dataclass(frozen=True)
+class Queue:
+    """The queue a user sees with the filters of a query string: its form and its reports
+    (filtered, in ``QUEUE_ORDER``, annotated ``may_review``)."""
+
+    form: ReviewFilterForm
+    reports: ProgressReportQuerySet
+    reviewed: AssignmentQuerySet
+    everything: bool
+    reviews_any: bool
+
+
+def _queue(user: AnyUser, data: QueryDict) -> Queue:
+    """The user's queue filtered by ``data`` (the queue's query string); 403 for a user
+    who has none."""
     reviewed = Assignment.objects.reviewable_by(user)
     everything = access.sees_everything(user)
     reviews_any = reviewed.exists()
@@ -100,9 +130,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("您所在的单位没有牵头的任务,没有需要审核的月报。"))
 
     covered = Assignment.objects.all() if everything else reviewed
-    filtering = bool(set(request.GET) & set(ReviewFilterForm.base_fields))
+    filtering = bool(set(data) & set(ReviewFilterForm.base_fields))
     form = ReviewFilterForm(
-        request.GET if filtering else ReviewFilterForm.DEFAULT,
+        data if filtering else ReviewFilterForm.DEFAULT,
         assignments=covered,
         offer_mine=everything and reviews_any,
     )
@@ -110,24 +140,76 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     reports = reports_with_details(user).exclude(workflow_state=ProgressReport.WorkflowState.DRAFT)
     if not everything or form.cleaned_data.get("mine"):
         reports = reports.reviewable_by(user)
-    may_review = Exists(reviewed.filter(pk=OuterRef("assignment_id")))
     reports = (
         reports.filter(**lookups)
-        .annotate(may_review=may_review)
-        .order_by(
-            "-year",
-            "-month",
-            "assignment__item__number",
-            "assignment__community__order",
-            "assignment__unit__order",
-            "pk",
+        .annotate(
+            may_review=Exists(reviewed.filter(pk=OuterRef("assignment_id"))),
+            queue_party_kind=Case(
+                When(assignment__community__isnull=False, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            queue_party_order=Coalesce("assignment__community__order", "assignment__unit__order"),
         )
+        .order_by(*(f"-{key}" if descending else key for key, descending in QUEUE_ORDER))
     )
-    page = query_page(request, Paginator(reports, QUEUE_PAGE_SIZE))
+    return Queue(form, reports, reviewed, everything, reviews_any)
+
+
+def _queue_address(data: QueryDict) -> str:
+    """The queue with these filters, on its first page: where a decision leads back to
+    (the page a report was on may be gone once it is decided)."""
+    kept = data.copy()
+    kept.pop("page", None)
+    query = kept.urlencode()
+    return reverse("review_queue") + (f"?{query}" if query else "")
+
+
+def _next_in_queue(user: AnyUser, back: str, report: ProgressReport) -> int | None:
+    """The report after ``report`` in the queue ``back`` addresses (its filters), or None
+    when ``back`` is not the queue or nothing follows. ``report`` itself need not be in
+    the queue any more (approved, it left the 待审核 filter)."""
+    address = urlsplit(back)
+    if address.path != reverse("review_queue"):
+        return None
+    try:
+        queue = _queue(user, QueryDict(address.query))
+    except PermissionDenied:
+        return None
+    party = report.assignment.party
+    position = {
+        "year": report.year,
+        "month": report.month,
+        "assignment__item__number": report.assignment.item.number,
+        "queue_party_kind": 0 if report.assignment.community_id else 1,
+        "queue_party_order": party.order,
+        "pk": report.pk,
+    }
+    # Lexicographic "after": equal on the first keys, beyond on the next one.
+    after = Q(pk__in=[])
+    for index, (key, descending) in enumerate(QUEUE_ORDER):
+        equal = {name: position[name] for name, _descending in QUEUE_ORDER[:index]}
+        beyond = {f"{key}__{'lt' if descending else 'gt'}": position[key]}
+        after |= Q(**equal, **beyond)
+    return queue.reports.filter(after).values_list("pk", flat=True).first()
+
+
+@require_safe
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """待审核: the reports on items the user's unit leads (drafts never), filtered, with
+    the pending extension requests. Users who see everything read every party's reports
+    here; they act only where their own unit leads the item."""
+    queue = _queue(request.user, request.GET)
+    may_review = Exists(queue.reviewed.filter(pk=OuterRef("assignment_id")))
+    page = query_page(request, Paginator(queue.reports, QUEUE_PAGE_SIZE))
     today = timezone.localdate()
     on_page = list(page)
     prefetch_register_figures(on_page)  # the meeting register's figures, for all at once
-    rows = [QueueRow(report, report.evaluate(), report.is_late(today)) for report in on_page]
+    rows = [
+        QueueRow(report, report.evaluate(), report.is_late(today), _bulk_approvable(report))
+        for report in on_page
+    ]
+    back = _queue_address(request.GET)
 
     pending = (
         DeadlineExtension.objects.pending()
@@ -141,15 +223,15 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .annotate(may_decide=may_review)
         .order_by("requested_at", "pk")
     )
-    if not everything:
-        pending = pending.filter(assignment__in=reviewed)
+    if not queue.everything:
+        pending = pending.filter(assignment__in=queue.reviewed)
     extensions = list(pending[: EXTENSIONS_SHOWN + 1])
 
     return render(
         request,
         "tasks/review_queue.html",
         {
-            "form": form,
+            "form": queue.form,
             "page": page,
             "rows": rows,
             "extensions": [
@@ -157,7 +239,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                 for extension in extensions[:EXTENSIONS_SHOWN]
             ],
             "more_extensions": len(extensions) > EXTENSIONS_SHOWN,
-            "reviews_any": reviews_any,
+            "reviews_any": queue.reviews_any,
+            # Where a report opened from here, and its decisions, lead back to.
+            "back": back,
+            "bulk_possible": any(row.approvable for row in rows),
         },
     )
 
@@ -166,15 +251,74 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 # A report and the decisions on it
 
 
+@dataclass(frozen=True)
+class TargetRow:
+    """A target on the report page: this month's verdict and figure, last month's beside."""
+
+    evaluation: Evaluation
+    last_month: Evaluation | None
+
+
+# How the report page shows an evidence file inline: images a browser draws as thumbnails
+# (HEIC, which most browsers do not draw, is a link), PDFs as links that open in the
+# browser, anything else as a download.
+THUMBNAIL_TYPES = ("image/jpeg", "image/png")
+
+
+def _evidence_shown(report: ProgressReport) -> list[tuple[Evidence, str]]:
+    return [
+        (
+            evidence,
+            "image"
+            if evidence.content_type in THUMBNAIL_TYPES
+            else "pdf"
+            if evidence.content_type == "application/pdf"
+            else "file",
+        )
+        for evidence in report.evidence.all()
+    ]
+
+
+def _last_month(user: AnyUser, report: ProgressReport) -> list[Evaluation] | None:
+    """Last month's verdicts of the same assignment in the same checklist year, judged as
+    the page judges this month's (a report the user may not open counts as not filed);
+    None in January (another year's checklist has other targets) and when last month is
+    not owed (before the checklist took effect)."""
+    month = report.month - 1
+    if month < 1 or not report.assignment.item.checklist.owes_month(report.year, month):
+        return None
+    previous = (
+        ProgressReport.objects.visible_to(user)
+        .filter(assignment_id=report.assignment_id, year=report.year, month=month)
+        .prefetch_related("values")
+        .first()
+    )
+    if previous is not None:
+        previous.assignment = report.assignment  # its targets, prefetched
+    return evaluate_assignment_month(report.assignment, previous, year=report.year, month=month)
+
+
+def _back(request: HttpRequest, data: QueryDict) -> str:
+    """``next``: where the page came from (the queue with its filters), if it is an
+    address on this portal."""
+    return local_url(request, data.get("next", ""))
+
+
+def _with_back(address: str, back: str) -> str:
+    return f"{address}?{urlencode({'next': back})}" if back else address
+
+
 def _report_page(
     request: HttpRequest,
     report: ProgressReport,
     *,
     bound: forms.Form | None = None,
     status: int = 200,
+    back: str = "",
 ) -> HttpResponse:
     """The report page; ``bound`` is a rejected action form shown again with its errors
-    and what was typed."""
+    and what was typed; ``back`` the queue (with its filters) the page was opened from,
+    carried through its forms, and the report after this one in that queue."""
     user = request.user
     state = ProgressReport.WorkflowState
     # An archived year's report is only read: no action is offered (the services refuse).
@@ -197,6 +341,8 @@ def _report_page(
         return form_class(auto_id=f"{prefix}_%s")
 
     evaluations = report.evaluate()
+    last_month = _last_month(user, report)
+    next_report = _next_in_queue(user, back, report) if back else None
 
     return render(
         request,
@@ -205,6 +351,11 @@ def _report_page(
             "report": report,
             "item": report.assignment.item,
             "evaluations": evaluations,
+            "target_rows": [
+                TargetRow(evaluation, last_month[index] if last_month else None)
+                for index, evaluation in enumerate(evaluations)
+            ],
+            "last_month": report.month - 1 if last_month is not None else None,
             "judged_status": report.judged_status(evaluations),
             "late": report.is_late(timezone.localdate()),
             "extensions": [
@@ -212,11 +363,18 @@ def _report_page(
                 for extension in report.assignment.extensions.all()
                 if (extension.year, extension.month) == (report.year, report.month)
             ],
+            "evidence_shown": _evidence_shown(report),
             "missing_evidence": report.missing_evidence_kinds(),
             "approve_form": form(ApproveForm, "approve") if may_review else None,
             "return_form": form(ReturnForm, "return") if may_review else None,
             "reopen_form": form(ReopenForm, "reopen") if may_reopen else None,
             "may_edit": may_edit,
+            "back": back,
+            "next_address": (
+                _with_back(reverse("report_detail", args=[next_report]), back)
+                if next_report
+                else ""
+            ),
         },
         status=status,
     )
@@ -224,7 +382,8 @@ def _report_page(
 
 @require_safe
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _report_page(request, report_for_user(request.user, pk))
+    report = report_for_user(request.user, pk)
+    return _report_page(request, report, back=_back(request, request.GET))
 
 
 def _decide(
@@ -236,18 +395,34 @@ def _decide(
 ) -> HttpResponse | None:
     """Run a review service with the form's data. Returns the response for a refusal, or
     None when the step was applied."""
+    back = _back(request, request.POST)
     if not form.is_valid():
-        return _report_page(request, report, bound=form, status=400)
+        return _report_page(request, report, bound=form, status=400, back=back)
     try:
         action(report=report, by=request.user, **arguments, **form.cleaned_data)
     except services.ConcurrentEditError as error:
         # Someone (or a double click) moved the report on: nothing was applied twice.
         messages.error(request, str(error))
-        return redirect("report_detail", pk=report.pk)
+        return redirect(_with_back(reverse("report_detail", args=[report.pk]), back))
     except ValidationError as error:
         _add_service_errors(form, error)
-        return _report_page(request, report, bound=form, status=400)
+        return _report_page(request, report, bound=form, status=400, back=back)
     return None
+
+
+def _after_decision(request: HttpRequest, report: ProgressReport, default: str) -> HttpResponse:
+    """Where a decision leads: the next report of the queue it was opened from (with the
+    same filters), the queue itself when none follows, ``default`` when the page was not
+    opened from somewhere on the portal."""
+    back = _back(request, request.POST)
+    if not back:
+        return redirect(default)
+    following = _next_in_queue(request.user, back, report)
+    if following is not None:
+        return redirect(_with_back(reverse("report_detail", args=[following]), back))
+    if urlsplit(back).path == reverse("review_queue"):
+        messages.info(request, _("这是筛选结果中的最后一份月报。"))
+    return redirect(back)
 
 
 @require_POST
@@ -259,7 +434,7 @@ def report_approve(request: HttpRequest, pk: int) -> HttpResponse:
     if refusal is not None:
         return refusal
     messages.success(request, _("已审核通过:%(report)s。") % {"report": report})
-    return redirect("review_queue")
+    return _after_decision(request, report, reverse("review_queue"))
 
 
 @require_POST
@@ -271,7 +446,7 @@ def report_return(request: HttpRequest, pk: int) -> HttpResponse:
     if refusal is not None:
         return refusal
     messages.success(request, _("已退回:%(report)s,等待%(party)s修改后重新提交。") % _names(report))
-    return redirect("review_queue")
+    return _after_decision(request, report, reverse("review_queue"))
 
 
 @require_POST
@@ -284,7 +459,130 @@ def report_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     if refusal is not None:
         return refusal
     messages.success(request, _("已重新打开:%(report)s,已退回%(party)s修改。") % _names(report))
-    return redirect("report_detail", pk=report.pk)
+    return _after_decision(request, report, reverse("report_detail", args=[report.pk]))
+
+
+# ---------------------------------------------------------------------------------------
+# Several reports approved at once
+
+
+def _bulk_approvable(report: ProgressReport) -> bool:
+    """Offered a checkbox in the queue: submitted, on an item the user's unit leads
+    (``may_review``, annotated by the queue), in a year still open."""
+    return (
+        report.workflow_state == ProgressReport.WorkflowState.SUBMITTED
+        and bool(getattr(report, "may_review", False))
+        and not report.assignment.item.checklist.is_archived
+    )
+
+
+def _bulk_reports(request: HttpRequest, data: QueryDict) -> list[ProgressReport]:
+    """The reports ``data`` names (``reports=``, repeated), in the queue's order. 403 for
+    a user who reviews nothing or for a report they may see but not review (its item is
+    not led by their unit); 404 for a report they may not see or a number that is not
+    one. Nothing is approved unless every report named may be."""
+    user = request.user
+    reviewed = Assignment.objects.reviewable_by(user)
+    if not reviewed.exists():
+        raise PermissionDenied(_("您所在的单位没有牵头的任务,不能审核月报。"))
+    try:
+        pks = {parse_int(text, minimum=1, maximum=LARGEST_PK) for text in data.getlist("reports")}
+    except ValueError:
+        raise Http404(
+            _("链接中的“%(name)s”不对,请从页面上的链接重新打开。") % {"name": "reports"}
+        ) from None
+    pks.discard(None)
+    if len(pks) > QUEUE_PAGE_SIZE:
+        raise BadRequest(_("一次最多批量通过 %(count)d 份月报。") % {"count": QUEUE_PAGE_SIZE})
+    found = list(
+        reports_with_details(user)
+        .filter(pk__in=pks)
+        .annotate(may_review=Exists(reviewed.filter(pk=OuterRef("assignment_id"))))
+        .order_by(
+            "-year", "-month", "assignment__item__number", "assignment__community__order", "pk"
+        )
+    )
+    if len(found) != len(pks):
+        raise Http404(_("没有找到所选的某份月报,或您无权查看。"))
+    refused = [report for report in found if not report.may_review]  # type: ignore[attr-defined]  # annotate()
+    if refused:
+        raise PermissionDenied(
+            _("只有该任务的牵头单位可以审核,以下月报不能由您通过:%(reports)s。")
+            % {"reports": "、".join(str(report) for report in refused)}
+        )
+    return found
+
+
+def _bulk_problem(report: ProgressReport) -> str:
+    """Why a chosen report cannot be approved with the others ("" when it can)."""
+    if report.assignment.item.checklist.is_archived:
+        return _("该年度清单已归档。")
+    if report.workflow_state != ProgressReport.WorkflowState.SUBMITTED:
+        return _("当前状态为“%(state)s”,不是待审核。") % {
+            "state": report.get_workflow_state_display()
+        }
+    if report.exception_state == ProgressReport.ExceptionState.PENDING:
+        return _("该单位申请按申报状态认定,请打开月报逐份决定。")
+    return ""
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def reports_bulk_approve(request: HttpRequest) -> HttpResponse:
+    """批量通过: the queue's ticked reports listed with their verdicts for confirmation
+    (GET), then each approved through ``progress_report_approve`` in a transaction of its
+    own (POST): one that fails is named with the reason, the others are approved."""
+    data = request.POST if request.method == "POST" else request.GET
+    back = _back(request, data) or reverse("review_queue")
+    reports = _bulk_reports(request, data)
+    if not reports:
+        messages.error(request, _("请先勾选要批量通过的月报。"))
+        return redirect(back)
+    form = BulkApproveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        approved, failed = [], []
+        user = logged_in_user(request)
+        for report in reports:
+            try:
+                services.progress_report_approve(
+                    report=report, by=user, comment=form.cleaned_data["comment"]
+                )
+            except services.ConcurrentEditError as error:
+                failed.append(f"{report}({error})")
+            except ValidationError as error:
+                failed.append(f"{report}({_bulk_problem(report) or ' '.join(error.messages)})")
+            else:
+                approved.append(str(report))
+        if approved:
+            messages.success(
+                request,
+                _("已审核通过 %(count)d 份月报:%(reports)s。")
+                % {"count": len(approved), "reports": "、".join(approved)},
+            )
+        if failed:
+            messages.error(
+                request,
+                _("以下 %(count)d 份月报未通过:%(reports)s")
+                % {"count": len(failed), "reports": ";".join(failed)},
+            )
+        return redirect(back)
+
+    today = timezone.localdate()
+    prefetch_register_figures(reports)
+    rows = [
+        (QueueRow(report, report.evaluate(), report.is_late(today)), _bulk_problem(report))
+        for report in reports
+    ]
+    return render(
+        request,
+        "tasks/reports_bulk_approve.html",
+        {
+            "form": form,
+            "rows": [row for row, problem in rows if not problem],
+            "set_aside": [(row, problem) for row, problem in rows if problem],
+            "back": back,
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 def _names(report: ProgressReport) -> dict[str, str]:
@@ -307,7 +605,9 @@ def _extension_for_user(user: AnyUser, pk: int) -> DeadlineExtension:
 
 @require_POST
 def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    """The lead unit grants or refuses a pending extension request (once)."""
+    """The lead unit grants or refuses a pending extension request (once), and is back
+    on the queue with its filters (``next``)."""
+    back = _back(request, request.POST) or reverse("review_queue")
     extension = _extension_for_user(request.user, pk)
     if not _reviews(request.user, extension.assignment_id):
         raise PermissionDenied(_("只有该任务的牵头单位可以审批延期。"))
@@ -315,7 +615,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         problems = [str(error) for errors in form.errors.values() for error in errors]
         messages.error(request, _("延期申请未审批:") + " ".join(problems))
-        return redirect("review_queue")
+        return redirect(back)
     try:
         services.extension_decide(
             extension=extension,
@@ -325,7 +625,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("review_queue")
+        return redirect(back)
     names = {
         "party": str(extension.assignment.party),
         "item": extension.assignment.item.number,
@@ -337,7 +637,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         message = _("已不批准%(party)s第 %(item)s 项%(period)s月报的延期申请。") % names
     messages.success(request, message)
-    return redirect("review_queue")
+    return redirect(back)
 
 
 # ---------------------------------------------------------------------------------------
@@ -356,16 +656,12 @@ class PartyMonth:
 
 
 def _item_month(request: HttpRequest, checklist: Checklist) -> tuple[int, int]:
-    """``?year=&month=``, by default the month being filed now within the checklist's
-    months owed (``Checklist.month_being_filed``), kept inside the checklist's year. A
-    value that is not a year or month leaves the default (the month picker is a form: it
-    shows the month it fell back to)."""
-    year, month = checklist.year, checklist.month_being_filed(timezone.localdate())
-    form = ItemMonthForm(request.GET)
-    if form.is_valid() and form.cleaned_data["month"]:
-        year = form.cleaned_data["year"] or checklist.year
-        month = form.cleaned_data["month"]
-    return min(max((year, month), (checklist.year, 1)), (checklist.year, 12))
+    """``?period=`` or ``?year=&month=`` (``ItemMonthForm``), kept inside the checklist's
+    year; by default the month a reading page opens on (``tasks.periods.opening_month``). A
+    value that is not a year or month leaves the default (the picker shows the month it
+    fell back to)."""
+    month = ItemMonthForm(request.GET, checklist=checklist).chosen()
+    return checklist.year, month or opening_month(checklist, timezone.localdate())
 
 
 @require_safe
@@ -438,7 +734,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assignments": assignments,
             "year": year,
             "month": month,
-            "month_form": ItemMonthForm(initial={"year": year, "month": month}),
+            "picker": period_picker([item.checklist], year=year, month=month),
             "rows": rows,
             "sees_all_parties": sees_all_parties,
         },

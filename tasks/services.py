@@ -25,7 +25,7 @@ from communities.models import Community, Unit
 from notifications.models import Message
 from notifications.services import notify, party_staff
 
-from . import registers
+from . import registers, staging
 from .evidence import evidence_content_type
 from .models import (
     Assignment,
@@ -819,6 +819,42 @@ def evidence_add(*, report: ProgressReport, upload: UploadedFile, kind: str, by:
         size=upload.size or 0,
         uploaded_by=by,
     )
+
+
+def evidence_stage(
+    *, assignment: Assignment, upload: UploadedFile, kind: str, by: User
+) -> staging.StagedFile:
+    """Keep a file the user attached on the filing page until a save of the item succeeds
+    (``evidence_attach_staged``): a refused save does not lose it. The type is read from
+    the bytes now, so a refused file is said at once; stale staged files are removed."""
+    _require(_may_file(by, assignment))
+    content_type = evidence_content_type(upload)
+    if kind not in Evidence.Kind.values:
+        kind = Evidence.Kind.DOCUMENT
+    staging.remove_stale()
+    return staging.store(
+        user_pk=by.pk,
+        assignment_pk=assignment.pk,
+        upload=upload,
+        kind=kind,
+        content_type=content_type,
+    )
+
+
+@transaction.atomic
+def evidence_attach_staged(
+    *, report: ProgressReport, staged: staging.StagedFile, by: User
+) -> Evidence:
+    """Attach a file ``by`` staged for the report's assignment (``evidence_stage``); the
+    staged copy goes once the transaction commits."""
+    with staging.open_file(
+        user_pk=by.pk, assignment_pk=report.assignment_id, staged=staged
+    ) as upload:
+        evidence = evidence_add(report=report, upload=upload, kind=staged.kind, by=by)  # type: ignore[arg-type]  # a stored File reads as an upload does
+    transaction.on_commit(
+        lambda: staging.discard(user_pk=by.pk, assignment_pk=report.assignment_id, staged=staged)
+    )
+    return evidence
 
 
 @transaction.atomic

@@ -44,7 +44,11 @@ def is_deferred() -> bool:
 @contextmanager
 def progress_deferred(*, checklist_id: int) -> Iterator[None]:
     """Write assignments and reports in bulk without the receivers following each step;
-    at the end ``progress_loaded`` is sent once for the checklist."""
+    at the end ``progress_loaded`` is sent once for the checklist. Nested, only the
+    outermost sends it."""
+    if is_deferred():
+        yield
+        return
     token = _deferred.set(True)
     try:
         yield

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,29 +18,42 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from communities import access
 from core.files import private_file_response
 from core.http import logged_in_user
-from core.periods import FIRST_YEAR, LAST_YEAR, parse_int, query_month, query_year
+from core.periods import FIRST_YEAR, LAST_YEAR, parse_int
 
-from . import registers, services
+from . import registers, services, staging
+from .evidence import ALLOWED_LABEL
 from .filing import month_being_filed
 from .forms import ExtensionRequestForm, ReportForm
 from .models import Assignment, Checklist, Evidence, ProgressReport, prefetch_register_figures
+from .periods import (
+    asked_period,
+    checklists_in_use,
+    opening_checklists,
+    opening_period,
+    period_picker,
+)
 from .selectors import workspace_assignments
 
 logger = logging.getLogger(__name__)
 
 
 def checklists_asked(request: HttpRequest) -> QuerySet[Checklist]:
-    """The checklist a page shows, as a queryset of at most one: ``?year=``, or the newest
-    one in use (drafts are not shown). A page may fetch it within a query of its own."""
+    """The checklist a page shows, as a queryset of at most one: ``?year=`` (or the year of
+    ``?period=``), or the one pages open on (``tasks.periods.opening_checklists``: the
+    latest not archived; drafts are not shown). A page may fetch it within a query of its
+    own."""
     checklists = Checklist.objects.exclude(status=Checklist.Status.DRAFT)
-    year = query_year(request)
+    year, _month = asked_period(request)
     if year is not None:
         return checklists.filter(year=year)
-    return checklists.filter(pk__in=checklists.order_by("-year").values("pk")[:1])
+    opening = opening_checklists(timezone.localdate()).values("pk")[:1]
+    return checklists.filter(pk__in=opening)
 
 
 def checklist_for(request: HttpRequest) -> Checklist:
@@ -50,7 +64,7 @@ def checklist_for(request: HttpRequest) -> Checklist:
     return checklist
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def checklist_overview(request: HttpRequest) -> HttpResponse:
     """The year's checklist: the four pillars, every item with its lead units, responsible
     parties and targets."""
     checklist = checklist_for(request)
@@ -60,7 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
         pillar.item_list = [item for item in items if item.pillar_id == pillar.pk]  # type: ignore[attr-defined]  # for the template
     return render(
         request,
-        "tasks/home.html",
+        "tasks/checklist.html",
         {
             "checklist": checklist,
             "pillars": pillars,
@@ -75,13 +89,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def filing_month(request: HttpRequest) -> tuple[int, int]:
-    """``?year=&month=``, or the month being filed now when either is not given, kept
-    within the months owed of the checklist in use (``Checklist.being_filed``); 404 for a
-    year or month that is not one (``core.periods``)."""
-    year, month = query_year(request), query_month(request)
+    """``?period=`` or ``?year=&month=``, or the period a filing page opens on when either
+    is not given (``tasks.periods``: the month being filed of the latest checklist not
+    archived); 404 for a year or month that is not one (``core.periods``)."""
+    year, month = asked_period(request)
     if year is None or month is None:
         today = timezone.localdate()
-        return Checklist.being_filed(today) or month_being_filed(today)
+        return opening_period(today, filing_page=True) or month_being_filed(today)
     return year, month
 
 
@@ -107,11 +121,61 @@ def _month_reports(
     return month_reports
 
 
-def workspace(request: HttpRequest) -> HttpResponse:
-    """本月填报: every assignment of the user's community or unit for one month, in one
-    form that saves a draft or submits all. A rejected form keeps what was typed; nothing
-    is saved unless everything is valid."""
-    year, month = filing_month(request)
+# The filters of the page (``?show=``), each with the states of the items it shows.
+# The same five states, with the same names, as the home page's filing panel (lazy: the
+# labels are read in the language of each request).
+SHOW_FILTERS = {
+    "todo": gettext_lazy("待填报"),
+    "draft": gettext_lazy("草稿"),
+    "returned": gettext_lazy("被退回"),
+    "submitted": gettext_lazy("已提交"),
+    "approved": gettext_lazy("已通过"),
+    "all": gettext_lazy("全部"),
+}
+# Where a report's workflow state puts it among the filters (no report yet: 待填报).
+_FILTER_OF_STATE: dict[str, str] = {
+    ProgressReport.WorkflowState.DRAFT: "draft",
+    ProgressReport.WorkflowState.RETURNED: "returned",
+    ProgressReport.WorkflowState.SUBMITTED: "submitted",
+    ProgressReport.WorkflowState.APPROVED: "approved",
+}
+# Up to this many items to file, every item's inputs are shown open.
+OPEN_UP_TO = 3
+# What the buttons of one item do: save it, submit it, or confirm last month's figures.
+ITEM_ACTIONS = ("save", "submit", "confirm")
+
+
+def _shown_filter(request: HttpRequest) -> str:
+    """``?show=`` (any value but a filter's name shows everything)."""
+    show = request.GET.get("show", "all")
+    return show if show in SHOW_FILTERS else "all"
+
+
+@dataclass
+class FilingMonth:
+    """Everything the filing page knows about one month of the user's assignments."""
+
+    year: int
+    month: int
+    checklist: Checklist | None
+    assignments: list[Assignment]
+    reports: dict[int, ProgressReport]
+    previous: dict[int, ProgressReport]
+    editable: list[Assignment]
+    future: bool
+    not_owed: bool
+    figures: dict[registers.FigureKey, registers.Figure]
+
+    def url(self, show: str = "all", anchor: str = "") -> str:
+        query = f"?year={self.year}&month={self.month}"
+        if show != "all":
+            query += f"&show={show}"
+        return f"{reverse('workspace')}{query}{'#' + anchor if anchor else ''}"
+
+
+def _filing_month_of(request: HttpRequest, year: int, month: int) -> FilingMonth:
+    """The month's assignments of the user, their reports and last month's, and which of
+    them the user may still change; 403 for a user who files nothing."""
     today = timezone.localdate()
     checklist = Checklist.objects.filter(year=year).first()
     assignments = workspace_assignments(request.user, year=year) if checklist else []
@@ -125,14 +189,11 @@ def workspace(request: HttpRequest) -> HttpResponse:
     previous = {}
     if month > 1:
         previous = _month_reports(assignments, year, month - 1, with_evidence=False)
-
     editable = [
         a for a in assignments if a.pk not in reports or reports[a.pk].is_editable_by_party()
     ]
     if future or not_owed or (checklist and checklist.status == Checklist.Status.ARCHIVED):
         editable = []
-    submitting = request.method == "POST" and "submit" in request.POST
-
     # The registers' figures of the month (frequency targets: the meeting register), for
     # every assignment at once.
     figures = (
@@ -141,157 +202,384 @@ def workspace(request: HttpRequest) -> HttpResponse:
         else {}
     )
     prefetch_register_figures(reports.values(), figures)  # counted_status() on the page
-
-    def build(assignment: Assignment, data: bool) -> ReportForm:
-        return ReportForm(
-            request.POST if data else None,
-            request.FILES if data else None,
-            assignment=assignment,
-            report=reports.get(assignment.pk),
-            previous=previous.get(assignment.pk),
-            submitting=submitting,
-            month=month,
-            figures=figures,
-        )
-
-    status = 200
-    if request.method == "POST":
-        if future:
-            messages.error(request, _("不能填报未来的月份。"))
-            return redirect(f"{reverse('workspace')}?year={year}&month={month}")
-        if not_owed:
-            assert checklist is not None  # noqa: S101 (not_owed says so)
-            messages.error(request, services.not_owed_message(checklist, month))
-            return redirect(f"{reverse('workspace')}?year={year}&month={month}")
-        if not editable:
-            messages.info(request, _("本月没有可以修改的月报(可能已经全部提交)。"))
-            return redirect(f"{reverse('workspace')}?year={year}&month={month}")
-        forms = {a.pk: build(a, data=True) for a in editable}
-        # Every form is validated, so that the page shows all that needs fixing at once.
-        if all([form.is_valid() for form in forms.values()]):
-            saved = _save_forms(request, forms.values(), year=year, month=month)
-            if saved is not None:
-                if submitting:
-                    messages.success(
-                        request, _("已提交 %(n)s 份月报,等待牵头单位审核。") % {"n": saved}
-                    )
-                else:
-                    messages.success(request, _("草稿已保存(%(n)s 份有改动)。") % {"n": saved})
-                return redirect(f"{reverse('workspace')}?year={year}&month={month}")
-        else:
-            invalid = sum(1 for form in forms.values() if form.errors)
-            messages.error(
-                request,
-                _("有 %(n)s 项任务的填写需要修改,请查看标红的提示。什么都还没有保存。")
-                % {"n": invalid},
-            )
-        status = 400
-    else:
-        forms = {a.pk: build(a, data=False) for a in editable}
-
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for assignment in assignments:
-        report = reports.get(assignment.pk)
-        groups[str(assignment.party)].append(
-            {
-                "assignment": assignment,
-                "report": report,
-                "form": forms.get(assignment.pk),
-                "evaluations": report.evaluate(figures)
-                if report and assignment.pk not in forms
-                else [],
-                "deadline": assignment.filing_deadline(year, month),
-                "extensions": [
-                    e for e in assignment.extensions.all() if (e.year, e.month) == (year, month)
-                ],
-            }
-        )
-    return render(
-        request,
-        "tasks/workspace.html",
-        {
-            "year": year,
-            "month": month,
-            "checklist": checklist,
-            "groups": dict(groups),
-            "editable_count": len(forms),
-            "future": future,
-            "not_owed": services.not_owed_message(checklist, month)
-            if checklist is not None and not_owed
-            else "",
-            "months": checklist.months_owed() if checklist else range(1, 13),
-            "today": today,
-            "extension_form": ExtensionRequestForm(
-                assignments=editable or assignments, initial={"year": year, "month": month}
-            ),
-        },
-        status=status,
+    return FilingMonth(
+        year, month, checklist, assignments, reports, previous, editable, future, not_owed, figures
     )
 
 
-def _save_forms(
-    request: HttpRequest, forms: Iterable[ReportForm], *, year: int, month: int
-) -> int | None:
-    """Save (and with ``submit``, submit) every form in one transaction. Returns how many
-    reports were written, or None after attaching the error to its form."""
-    submitting = "submit" in request.POST
-    saved = 0
-    current: ReportForm | None = None
-    stored: list[Evidence] = []
-    committed = False
+def _report_form(
+    request: HttpRequest, filing: FilingMonth, assignment: Assignment, *, action: str = ""
+) -> ReportForm:
+    """The assignment's form: bound to the request when ``action`` is given (the files
+    staged on an earlier refused save found again by the tokens the page posts back)."""
+    staged: list[staging.StagedFile] = []
+    if action:
+        staged = staging.find(
+            user_pk=logged_in_user(request).pk,
+            assignment_pk=assignment.pk,
+            tokens=request.POST.getlist(f"a{assignment.pk}-staged"),
+        )
+    return ReportForm(
+        request.POST if action else None,
+        None,  # the files are staged first (``_file_item``), then attached on a save
+        assignment=assignment,
+        report=filing.reports.get(assignment.pk),
+        previous=filing.previous.get(assignment.pk),
+        submitting=action == "submit",
+        month=filing.month,
+        figures=filing.figures,
+        staged=staged,
+    )
+
+
+@dataclass
+class Filed:
+    """What became of one item posted: ``saved``, ``submitted``, ``unchanged`` (nothing
+    to save), ``untouched`` (not given anything: not validated) or ``refused`` (the form
+    carries the errors, and the files given are staged)."""
+
+    form: ReportForm
+    outcome: str
+
+
+def _file_item(
+    request: HttpRequest,
+    filing: FilingMonth,
+    assignment: Assignment,
+    action: str,
+    *,
+    explicit: bool = False,
+) -> Filed:
+    """Save one item (and with ``submit``, submit it) in one transaction, through the
+    services. Files given are staged first, so that a refused save keeps them. An item
+    not touched is left alone, unless ``explicit`` (its own 提交 pressed)."""
+    by = logged_in_user(request)
+    form = _report_form(request, filing, assignment, action=action)
+    refused_files: list[str] = []
+    kind = request.POST.get(form.add_prefix("evidence_kind"), "")
+    for upload in request.FILES.getlist(form.add_prefix("evidence_files")):
+        try:
+            form.staged.append(
+                services.evidence_stage(assignment=assignment, upload=upload, kind=kind, by=by)
+            )
+        except ValidationError as error:
+            refused_files.extend(error.messages)
+    if not refused_files and not (explicit or form.is_touched(action)):
+        return Filed(form, "untouched")
+    valid = form.is_valid()
+    if refused_files:
+        form.add_error("evidence_files", refused_files)
+        valid = False
+    if not valid:
+        return Filed(form, "refused")
+    changed = form.has_changed() or action == "confirm" or form.report is None
+    if not (changed or form.staged or action == "submit"):
+        return Filed(form, "unchanged")
     try:
         with transaction.atomic():
-            for current in forms:
-                uploads = current.cleaned_data["evidence_files"]
-                if not (submitting or current.has_changed() or uploads):
-                    continue
+            report = form.report
+            version = form.cleaned_data["version"]
+            if changed:
                 report = services.progress_report_save(
-                    assignment=current.assignment,
-                    year=year,
-                    month=month,
-                    by=logged_in_user(request),
-                    status=current.cleaned_data["status"],
-                    narrative=current.cleaned_data["narrative"],
-                    values=current.value_inputs(),
-                    version=current.cleaned_data["version"],
-                    exception_requested=current.cleaned_data.get("exception_requested", False),
-                    exception_reason=current.cleaned_data.get("exception_reason", ""),
+                    assignment=assignment,
+                    year=filing.year,
+                    month=filing.month,
+                    by=by,
+                    status=form.cleaned_data["status"],
+                    narrative=form.cleaned_data["narrative"],
+                    values=form.value_inputs(),
+                    version=version,
+                    exception_requested=form.cleaned_data.get("exception_requested", False),
+                    exception_reason=form.cleaned_data.get("exception_reason", ""),
                 )
-                for upload in uploads:
-                    stored.append(
-                        services.evidence_add(
-                            report=report,
-                            upload=upload,
-                            kind=current.cleaned_data["evidence_kind"],
-                            by=logged_in_user(request),
-                        )
-                    )
-                if submitting:
-                    services.progress_report_submit(report=report, by=logged_in_user(request))
-                saved += 1
-        committed = True
+                version = report.version
+            assert report is not None  # noqa: S101 (saved above when there was none)
+            for staged in form.staged:
+                services.evidence_attach_staged(report=report, staged=staged, by=by)
+            if action == "submit":
+                # Read again: the files just attached count for the evidence required.
+                report = ProgressReport.objects.select_related("assignment__item").get(pk=report.pk)
+                services.progress_report_submit(report=report, by=by, version=version)
     except services.ConcurrentEditError as error:
-        assert current is not None  # noqa: S101
-        current.add_error(None, str(error))
-        messages.error(request, str(error))
-        return None
+        form.add_error(None, str(error))
+        return Filed(form, "refused")
     except ValidationError as error:
-        assert current is not None  # noqa: S101
         # A service's error about one input (``services.value_field``) is shown at it.
         by_field = error.error_dict if hasattr(error, "error_dict") else {}
-        if by_field and all(name in current.fields for name in by_field):
+        if by_field and all(name in form.fields for name in by_field):
             for name, errors in by_field.items():
-                current.add_error(name, errors)
+                form.add_error(name, errors)
         else:
-            current.add_error(None, error.messages)
-        messages.error(request, _("有任务不能保存,请查看标红的提示。什么都还没有保存。"))
-        return None
-    finally:
-        if not committed:
-            # The rollback took the Evidence rows back, not the files already written.
-            for evidence in stored:
-                evidence.file.storage.delete(evidence.file.name)
-    return saved
+            form.add_error(None, error.messages)
+        return Filed(form, "refused")
+    return Filed(form, "submitted" if action == "submit" else "saved")
+
+
+def _page_context(
+    request: HttpRequest,
+    filing: FilingMonth,
+    *,
+    show: str,
+    bound: dict[int, ReportForm] | None = None,
+    with_rows: bool = True,
+) -> dict[str, Any]:
+    """The page: the items of the filter shown, grouped by party, each with its form when
+    the user may still change it (``bound``: the forms of a refused post), the index of
+    every item with its state, the counts of the filters and the error summary."""
+    bound = bound or {}
+    editable = {a.pk for a in filing.editable}
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    index = []
+    counts = dict.fromkeys(SHOW_FILTERS, 0)
+    errors: list[tuple[Assignment, str, str, str]] = []
+    prefilled = 0  # the items shown with last month's figures: 全部沿用上月 takes them
+    for assignment in filing.assignments:
+        report = filing.reports.get(assignment.pk)
+        state = _FILTER_OF_STATE[report.workflow_state] if report else "todo"
+        counts[state] += 1
+        counts["all"] += 1
+        shown = show in ("all", state)
+        index.append(
+            {
+                "assignment": assignment,
+                "report": report,
+                "state": state,
+                "href": f"#a{assignment.pk}" if shown else filing.url("all", f"a{assignment.pk}"),
+                "has_errors": assignment.pk in bound and bool(bound[assignment.pk].errors),
+            }
+        )
+        if not (shown and with_rows):
+            continue
+        form = None
+        if assignment.pk in editable:
+            form = bound.get(assignment.pk) or _report_form(request, filing, assignment)
+            prefilled += form.prefilled
+            errors.extend((assignment, *link) for link in form.error_links())
+        row = _row(filing, assignment, form, show=show)
+        # A party with few items to file sees them open; the others open the one they want.
+        row["open"] = len(filing.editable) <= OPEN_UP_TO
+        groups[str(assignment.party)].append(row)
+    return {
+        "year": filing.year,
+        "month": filing.month,
+        "checklist": filing.checklist,
+        "groups": dict(groups),
+        "index": index,
+        "show": show,
+        "filters": [(key, label, counts[key]) for key, label in SHOW_FILTERS.items()],
+        "filled_count": len(filing.reports),
+        "submitted_count": counts["submitted"],
+        "total_count": len(filing.assignments),
+        "editable_count": len(filing.editable),
+        "prefilled_count": prefilled,
+        "error_summary": errors,
+        "future": filing.future,
+        "not_owed": services.not_owed_message(filing.checklist, filing.month)
+        if filing.checklist is not None and filing.not_owed
+        else "",
+        "months": filing.checklist.months_owed() if filing.checklist else range(1, 13),
+        # The month picker (``includes/period_picker.html``), keeping the filter shown.
+        "picker": period_picker(
+            checklists_in_use(),
+            year=filing.year,
+            month=filing.month,
+            keep=request.GET,
+            keep_names=("show",),
+        ),
+        "today": timezone.localdate(),
+        "upload_help": _upload_help(),
+        "extension_form": ExtensionRequestForm(
+            assignments=filing.editable or filing.assignments,
+            initial={"year": filing.year, "month": filing.month},
+        ),
+    }
+
+
+def _upload_help() -> str:
+    return _("可上传%(types)s,每个文件不超过 %(limit)s MB。") % {
+        "types": ALLOWED_LABEL,
+        "limit": settings.EVIDENCE_MAX_MEGABYTES,
+    }
+
+
+def _row(
+    filing: FilingMonth, assignment: Assignment, form: ReportForm | None, *, show: str
+) -> dict[str, Any]:
+    """One item of the page, as ``tasks/filing_item.html`` shows it."""
+    report = filing.reports.get(assignment.pk)
+    return {
+        "assignment": assignment,
+        "report": report,
+        "form": form,
+        "evaluations": report.evaluate(filing.figures) if report and form is None else [],
+        "deadline": assignment.filing_deadline(filing.year, filing.month),
+        "extensions": [
+            e
+            for e in assignment.extensions.all()
+            if (e.year, e.month) == (filing.year, filing.month)
+        ],
+        "item_url": f"{reverse('workspace_item', args=[assignment.pk])}"
+        f"?year={filing.year}&month={filing.month}" + (f"&show={show}" if show != "all" else ""),
+    }
+
+
+def _refusal(filing: FilingMonth) -> str:
+    """Why nothing of the month can be filed, or "" when it can."""
+    if filing.future:
+        return _("不能填报未来的月份。")
+    if filing.not_owed:
+        assert filing.checklist is not None  # noqa: S101 (not_owed says so)
+        return services.not_owed_message(filing.checklist, filing.month)
+    if not filing.editable:
+        return _("本月没有可以修改的月报(可能已经全部提交)。")
+    return ""
+
+
+def workspace(request: HttpRequest) -> HttpResponse:
+    """本月填报: every assignment of the user's community or unit for one month. Each item
+    saves and submits on its own (``workspace_item``); the page's buttons save the items
+    the user changed, submit the items filled or confirmed, or confirm last month's
+    figures for every item not touched. An untouched item is neither validated nor saved;
+    a refused item keeps what was typed and the files given (staged), the others are
+    saved."""
+    year, month = filing_month(request)
+    filing = _filing_month_of(request, year, month)
+    show = _shown_filter(request)
+    if request.method != "POST":
+        return render(request, "tasks/workspace.html", _page_context(request, filing, show=show))
+
+    if refusal := _refusal(filing):
+        level = (
+            messages.info
+            if filing.editable == [] and not (filing.future or filing.not_owed)
+            else messages.error
+        )
+        level(request, refusal)
+        return redirect(filing.url(show))
+    action = "submit" if "submit" in request.POST else "save"
+    confirming = "confirm_all" in request.POST
+    results: list[Filed] = []
+    for assignment in filing.editable:
+        # Only the items the page showed are posted (a filter hides the others): an item
+        # absent from the post is left as it is, never saved blank.
+        if f"a{assignment.pk}-version" not in request.POST:
+            continue
+        item_action = action
+        if confirming:
+            prefilled = assignment.pk not in filing.reports and assignment.pk in filing.previous
+            item_action = "confirm" if prefilled else "save"
+        results.append(_file_item(request, filing, assignment, item_action))
+    done = [r for r in results if r.outcome in ("saved", "submitted")]
+    refused = [r for r in results if r.outcome == "refused"]
+    if done:
+        if action == "submit":
+            message = _("已提交 %(n)s 份月报,等待牵头单位审核。")
+        elif confirming:
+            message = _("已沿用上月数据,保存 %(n)s 份草稿。")
+        else:
+            message = _("草稿已保存(%(n)s 份有改动)。")
+        messages.success(request, message % {"n": len(done)})
+    if refused:
+        messages.error(
+            request,
+            _("有 %(n)s 项任务的填写需要修改,请查看标红的提示;这些任务还没有保存。")
+            % {"n": len(refused)},
+        )
+        filing = _filing_month_of(request, year, month)  # the items saved, as they are now
+        bound = {r.form.assignment.pk: r.form for r in refused}
+        return render(
+            request,
+            "tasks/workspace.html",
+            _page_context(request, filing, show=show, bound=bound),
+            status=400,
+        )
+    if not done:
+        if action == "submit":
+            messages.info(
+                request,
+                _("没有可以提交的任务:请先填写,或点“沿用上月”确认上月的数据。"),
+            )
+        else:
+            messages.info(request, _("没有改动,未保存。"))
+    return redirect(filing.url(show))
+
+
+ITEM_MESSAGES = {
+    "saved": gettext_lazy("已保存。"),
+    "submitted": gettext_lazy("已提交,等待牵头单位审核。"),
+    "unchanged": gettext_lazy("没有改动,未保存。"),
+    "untouched": gettext_lazy("没有改动,未保存。"),
+    "refused": gettext_lazy("这项任务的填写需要修改,请查看标红的提示;还没有保存。"),
+}
+
+
+@require_POST
+def workspace_item(request: HttpRequest, pk: int) -> HttpResponse:
+    """One item of the filing page saved, submitted or confirmed (沿用上月) on its own.
+    From the page's script (htmx) the answer is the item again, with its errors at the
+    fields or its new state, and the page's index and progress line; without script, a
+    redirect to the page (or the page with the item's errors)."""
+    year, month = filing_month(request)
+    show = _shown_filter(request)
+    assignment = Assignment.objects.filter(pk=pk).first()
+    if (
+        assignment is None
+        or not Assignment.objects.fileable_by(request.user).filter(pk=pk).exists()
+    ):
+        # Only the party's staff file: whoever sees every party is refused, the rest
+        # do not learn whether the assignment exists.
+        if assignment is not None and access.sees_everything(request.user):
+            raise PermissionDenied(_("只有该任务的责任单位人员可以填报。"))
+        raise Http404(_("没有找到这项任务,或您无权填报。"))
+    filing = _filing_month_of(request, year, month)
+    found = [a for a in filing.assignments if a.pk == pk]
+    if not found:
+        raise Http404(_("没有找到这项任务,或您无权填报。"))
+    action = request.POST.get("action", "save")
+    if action not in ITEM_ACTIONS:
+        action = "save"
+    htmx = request.headers.get("HX-Request") == "true"
+    editable = any(a.pk == pk for a in filing.editable)
+    refusal = _refusal(filing) or ("" if editable else _("这份月报已提交或已审核,不能再修改。"))
+    if refusal:
+        if not htmx:
+            messages.error(request, refusal)
+            return redirect(filing.url(show, f"a{pk}"))
+        filed, message = None, refusal
+    else:
+        filed = _file_item(request, filing, found[0], action, explicit=action == "submit")
+        message = str(ITEM_MESSAGES[filed.outcome])
+    refused = filed is not None and filed.outcome == "refused"
+    if not htmx:
+        if refused:
+            assert filed is not None  # noqa: S101
+            messages.error(request, message)
+            filing = _filing_month_of(request, year, month)
+            context = _page_context(request, filing, show=show, bound={pk: filed.form})
+            return render(request, "tasks/workspace.html", context, status=400)
+        level = (
+            messages.info
+            if filed and filed.outcome in ("unchanged", "untouched")
+            else (messages.success)
+        )
+        level(request, message)
+        return redirect(filing.url(show, f"a{pk}"))
+    # The item as it is now: its bound form when refused, a fresh one after a save.
+    if not refused:
+        filing = _filing_month_of(request, year, month)
+    bound = {pk: filed.form} if refused and filed is not None else {}
+    context = _page_context(request, filing, show=show, bound=bound, with_rows=False)
+    [assignment] = [a for a in filing.assignments if a.pk == pk]
+    form = bound.get(pk)
+    if form is None and any(a.pk == pk for a in filing.editable):
+        form = _report_form(request, filing, assignment)
+    context.update(
+        row=_row(filing, assignment, form, show=show),
+        item_message=message,
+        item_refused=refused or bool(refusal),
+        oob=True,
+    )
+    return render(request, "tasks/filing_item_response.html", context)
 
 
 @require_POST

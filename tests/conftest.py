@@ -21,6 +21,7 @@ from pytest_django.fixtures import Settings
 from communities.models import Community, Compound, Unit
 from communities.roles import Role
 from communities.services import membership_add
+from dashboards.summaries import summaries_rebuild
 from meetings.models import Meeting
 from meetings.services import MeetingDetails, meeting_record
 from reminders.models import ReminderSettings
@@ -206,6 +207,8 @@ def june_owed(world: Checklist) -> Checklist:
     month before the checklist takes effect is filed (``Checklist.months_owed``)."""
     world.takes_effect_on = datetime.date(2017, 6, 1)
     world.save(update_fields=["takes_effect_on"])
+    # As the rebuild job the save asks for (through the outbox) would.
+    summaries_rebuild(checklist=world)
     return world
 
 

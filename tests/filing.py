@@ -23,7 +23,16 @@ MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>
 
 
 def stored_files(root: Path) -> list[Path]:
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+    """The evidence files stored under ``root``, not the uploads held in ``staging/`` until
+    their item saves (``tasks.staging``: a held copy goes when the save commits, which a
+    test's transaction never does)."""
+    if not root.exists():
+        return []
+    return [
+        path
+        for path in root.rglob("*")
+        if path.is_file() and path.relative_to(root).parts[0] != "staging"
+    ]
 
 
 def time_travel(year: int, month: int, day: int) -> time_machine.travel:

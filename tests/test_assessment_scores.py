@@ -18,21 +18,32 @@ returned: it has no approved report at all.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from io import BytesIO
 
 import openpyxl
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoAssertNumQueries
 
 from assessments.models import Criterion, ManualScore, Scheme, ScoreAdjustment
 from assessments.scoring import ScoreSheet, score_sheets
 from communities.models import Community
-from tasks.models import Checklist, Target
-from tasks.services import progress_report_approve, progress_report_reopen, progress_report_return
-from tests.filing import file_report, time_travel
+from tasks.models import Checklist, ProgressReport, Target
+from tasks.services import (
+    evidence_add,
+    progress_report_approve,
+    progress_report_reopen,
+    progress_report_return,
+    progress_report_save,
+    progress_report_submit,
+)
+from tests.filing import MINIMAL_PDF, complete_values, file_report, time_travel
 
 from .conftest import assignment_of
 
@@ -333,7 +344,8 @@ def test_the_ranking_costs_the_same_queries_for_more_communities(
 
     def count() -> int:
         client.force_login(leader)
-        with time_travel(2017, 8, 20), django_assert_max_num_queries(30) as captured:
+        # 31: the period picker's checklists are one query
+        with time_travel(2017, 8, 20), django_assert_max_num_queries(31) as captured:
             assert client.get("/assessments/?year=2017&month=7").status_code == 200
         return len(captured)
 
@@ -417,3 +429,75 @@ def test_a_refused_republication_keeps_the_note(
     assert "考核项分值合计 590 分,与总分 600 分不符" in page
     assert "补录满意度</textarea>" in page
     assert scheme.publications.count() == 1
+
+
+def test_an_accepted_exception_counted_done_gives_full_attainment_and_says_why(
+    scheme: Scheme,
+    community_one: Community,
+    community_two: Community,
+    community_one_staff: User,
+    community_two_staff: User,
+    housing_staff: User,
+    autonomy_staff: User,
+) -> None:
+    """示例社区二 files item 8 at 8 of 10 (推进中) and 示例社区一 item 14 with no meeting held
+    (滞后), each asking that 已完成 count; the lead units accept. The score sheet used to
+    score the figures all the same (88.89 and 0 of 1 month) while the pages counted the
+    items 已完成."""
+    world = scheme.checklist
+    filed_done = (
+        (8, community_two, community_two_staff, "二号小区业委会已选出,备案下月到。"),
+        (14, community_one, community_one_staff, "7月联席会议与街道会议合并召开。"),
+    )
+
+    def queries() -> tuple[int, dict[str, ScoreSheet]]:
+        with CaptureQueriesContext(connection) as captured:
+            sheets = _sheets(scheme)
+        return len(captured), sheets
+
+    before, sheets = queries()
+    assert sheets["示例社区一"].lines[4].explanation == "0/1 个月达标"
+    with time_travel(2017, 8, 3):
+        reports = []
+        for number, community, staff, reason in filed_done:
+            assignment = assignment_of(world, number, community)
+            values = {  # item 8: 8 of 10 (推进中); item 14: the register's
+                pk: replace(value, numerator=8, denominator=10)
+                for pk, value in (complete_values(assignment) if number == 8 else {}).items()
+            }
+            report = progress_report_save(
+                assignment=assignment,
+                year=2017,
+                month=7,
+                by=staff,
+                status=ProgressReport.Status.COMPLETED,
+                narrative="",
+                values=values,
+                version=None,
+                exception_requested=True,
+                exception_reason=reason,
+            )
+            for requirement in assignment.item.evidence_requirements.all():  # for 已完成
+                evidence_add(
+                    report=report,
+                    upload=SimpleUploadedFile(
+                        "佐证.pdf", MINIMAL_PDF, content_type="application/pdf"
+                    ),
+                    kind=requirement.kind,
+                    by=staff,
+                )
+            reports.append(progress_report_submit(report=report, by=staff))
+    with time_travel(2017, 8, 4):
+        for report, reviewer in zip(reports, (housing_staff, autonomy_staff), strict=True):
+            progress_report_approve(report=report, by=reviewer, exception_accepted=True)
+
+    after, sheets = queries()
+    assert after == before  # the exceptions come with the reports already read
+    one, two = sheets["示例社区一"], sheets["示例社区二"]
+    assert two.lines[0].attainment == 1 and two.lines[0].earned == Decimal("100.00")
+    assert two.lines[0].explanation == "例外已认可:二号小区业委会已选出,备案下月到。(7月)"
+    assert two.lines[2].earned == Decimal("100.00")  # item 8's bands: 100%
+    assert two.lines[0].reports == [{"id": reports[0].pk, "label": "7月"}]
+    assert one.lines[4].attainment == 1 and one.lines[4].earned == Decimal("300.00")
+    assert one.lines[4].explanation == "1/1 个月达标(7月例外已认可:7月联席会议与街道会议合并召开。)"
+    assert one.lines[4].reports == [{"id": reports[1].pk, "label": "7月"}]

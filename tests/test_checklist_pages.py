@@ -17,11 +17,11 @@ def test_an_anonymous_visitor_is_sent_to_the_chinese_login_page(client: Client, 
     assert 'lang="zh-hans"' in response.content.decode()
 
 
-def test_the_home_page_lists_the_year_s_items_by_pillar(
+def test_the_checklist_page_lists_the_year_s_items_by_pillar(
     client: Client, world: Checklist, django_user_model: type[User]
 ) -> None:
     client.force_login(django_user_model.objects.create_user("viewer"))
-    page = client.get("/").content.decode()
+    page = client.get("/checklist/").content.decode()
     assert "嘉新工委[2017]34号" in page
     for pillar in ("宜居·共建", "宜居·共治", "宜居·共创", "宜居·共享"):
         assert pillar in page
@@ -32,7 +32,7 @@ def test_the_home_page_lists_the_year_s_items_by_pillar(
     assert "房管所、城管中队" in page  # item 15's named responsible units
 
 
-def test_the_home_page_needs_the_same_queries_for_any_number_of_items(
+def test_the_checklist_page_needs_the_same_queries_for_any_number_of_items(
     client: Client,
     world: Checklist,
     django_user_model: type[User],
@@ -43,7 +43,7 @@ def test_the_home_page_needs_the_same_queries_for_any_number_of_items(
     # years, header memberships + roles + unread messages, and the idle-timeout session
     # renewal (savepoint, update, release)
     with django_assert_num_queries(15):
-        assert client.get("/").status_code == 200
+        assert client.get("/checklist/").status_code == 200
 
     pillar = world.pillars.get(number=4)
     unit = Unit.objects.get(name="房管所")
@@ -52,7 +52,7 @@ def test_the_home_page_needs_the_same_queries_for_any_number_of_items(
         ItemLeadUnit.objects.create(item=item, unit=unit, order=1)
         Target.objects.create(item=item, kind=Target.Kind.MILESTONE, title="完成")
     with django_assert_num_queries(15):
-        assert client.get("/").content.decode().count('class="item-number"') == 45
+        assert client.get("/checklist/").content.decode().count('class="item-number"') == 45
 
 
 def test_an_item_page_shows_targets_and_parties(
@@ -71,8 +71,8 @@ def test_an_unknown_year_is_not_found(
     client: Client, world: Checklist, django_user_model: type[User]
 ) -> None:
     client.force_login(django_user_model.objects.create_user("viewer"))
-    assert client.get("/?year=1999").status_code == 404
-    assert client.get("/?year=abc").status_code == 404
+    assert client.get("/checklist/?year=1999").status_code == 404
+    assert client.get("/checklist/?year=abc").status_code == 404
 
 
 def test_the_interface_switches_to_english(client: Client, world: Checklist) -> None:

@@ -449,8 +449,8 @@ def test_2017_s_pages_still_open_for_the_street_and_its_leaders(
     approved = report_of(year_2017, 8, community_one)
     item_8 = year_2017.items.get(number=8)
 
-    home = client.get("/?year=2017")
-    default_home = client.get("/")
+    home = client.get("/checklist/?year=2017")
+    default_home = client.get("/checklist/")
     item_page = client.get(f"/items/{item_8.pk}/?year=2017&month=7")
     report_page = client.get(f"/reports/{approved.pk}/")
 
@@ -458,7 +458,7 @@ def test_2017_s_pages_still_open_for_the_street_and_its_leaders(
     assert home.context["checklist"] == year_2017
     assert "已归档" in home.content.decode()
     assert default_home.context["checklist"] == year_2017  # 2018 is still a draft
-    assert client.get("/?year=2018").status_code == 404
+    assert client.get("/checklist/?year=2018").status_code == 404
     assert item_page.status_code == 200
     assert "示例社区一" in item_page.content.decode()
     assert report_page.status_code == 200

@@ -12,12 +12,22 @@ from django.core.management import CommandError, call_command
 
 from communities.models import Community
 from dashboards.models import AssignmentMonth
+from dashboards.summaries import summaries_refresh_registered
 from demo.data import demo_load
 from meetings.compliance import year_compliance
 from tasks.models import Checklist, ProgressReport, Target, TargetValue
 from tests.conftest import SHANGHAI, assignment_of, frequency_duty
 
 NOVEMBER_10TH = datetime.datetime(2017, 11, 10, 10, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def world(world: Checklist) -> Checklist:
+    """The world as it stands on 10 November (its assignments generated then): a summary
+    row of a month without a report carries the register's verdicts as of that day."""
+    with time_machine.travel(NOVEMBER_10TH, tick=False):
+        summaries_refresh_registered(checklist=world)
+    return world
 
 
 def check(*options: str) -> str:
@@ -106,3 +116,21 @@ def test_a_summary_row_that_differs_from_the_reports_is_found(
 def test_a_street_with_nothing_wrong_passes(world: Checklist) -> None:
     with time_machine.travel(NOVEMBER_10TH, tick=False):
         assert "2017年度:0 处不一致" in check()
+
+
+def test_an_unfiled_month_whose_row_drops_the_register_s_verdict_is_found(
+    world: Checklist, community_one: Community
+) -> None:
+    """No report for August and no meeting held: the register says 示例社区一 is behind on
+    item 14, and so must its summary row (the dashboard reads it, the assessment counts
+    the month)."""
+    row = AssignmentMonth.objects.filter(
+        assignment=assignment_of(world, 14, community_one), year=2017, month=8
+    )
+    assert row.get().state == AssignmentMonth.State.MISSING
+    assert row.get().targets_behind == 1
+    row.update(targets_behind=0)
+    with time_machine.travel(NOVEMBER_10TH, tick=False):
+        output = refused("--only", "meetings")
+    assert "[会议台账] 示例社区一 第 14 项 2017年8月(未填报)" in output
+    assert "汇总表记达标 0、滞后 0 项,会议台账判定达标 0、滞后 1 项" in output

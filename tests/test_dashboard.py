@@ -119,7 +119,10 @@ def test_overall_figures_count_the_returned_late_extended_and_missing_reports(
         approved=1,
         returned=1,
         complete=1,
-        behind=1,
+        # F, whose meetings the register says were not held; and the months nobody filed
+        # whose meetings were not held either (items 3 and 16 of both communities, item
+        # 14 of 示例社区二 and of the street): the assessment counts them too.
+        behind=7,
         overdue=expected - 5,
         late_filed=1,  # C
     )
@@ -152,8 +155,8 @@ def test_pillars_lead_units_and_communities_add_up_their_own_items(
         1,
         1,
     )
-    govern = pillars["宜居·共治"]  # items 14 and 18: E F
-    assert (govern.received, govern.on_time, govern.behind, govern.complete) == (2, 2, 1, 0)
+    govern = pillars["宜居·共治"]  # items 14 and 18: E F; item 16's meetings behind too
+    assert (govern.received, govern.on_time, govern.behind, govern.complete) == (2, 2, 5, 0)
     assert pillars["宜居·共享"].received == 0
 
     housing = units["房管所"]  # leads 7, 8 and 18: A B C E
@@ -161,7 +164,7 @@ def test_pillars_lead_units_and_communities_add_up_their_own_items(
     assert housing.expected == _july_assignments(world, item__in=housing_items)
     assert (housing.received, housing.on_time, housing.approved, housing.returned) == (4, 3, 1, 1)
     autonomy = units["社区自治办"]  # leads 7, 8 and 14: A B C F
-    assert (autonomy.received, autonomy.on_time, autonomy.behind) == (4, 3, 1)
+    assert (autonomy.received, autonomy.on_time, autonomy.behind) == (4, 3, 3)
 
     one, two = parties["示例社区一"], parties["示例社区二"]
     assert (one.expected, one.received, one.on_time, one.complete) == (
@@ -172,7 +175,7 @@ def test_pillars_lead_units_and_communities_add_up_their_own_items(
     )
     assert one.overdue == one.expected - 3
     assert (two.received, two.on_time, two.complete) == (2, 1, 0)
-    assert [row.label for row in board.off_track] == ["第 14 项"]
+    assert [row.label for row in board.off_track] == ["第 14 项", "第 3 项", "第 16 项"]
 
 
 def test_late_filers_show_days_late_and_the_reminders_already_sent(

@@ -304,7 +304,7 @@ def test_a_file_is_deleted_from_a_draft_but_not_from_a_submitted_report(
     assert stored_files(evidence_root) == [evidence_root / second.file.name]
 
 
-def test_an_upload_on_a_page_that_could_not_be_saved_leaves_no_file_behind(
+def test_an_upload_with_an_item_saved_while_another_is_refused_is_kept_with_its_item(
     client: Client,
     world: Checklist,
     item_8: Assignment,
@@ -324,12 +324,16 @@ def test_an_upload_on_a_page_that_could_not_be_saved_leaves_no_file_behind(
 
     response = client.post(JULY, data)
 
-    # Item 8 (with the photo) was saved before item 11 failed; all of it is undone.
+    # Each item saves on its own: item 8 and its photo are saved, item 11 (edited by a
+    # colleague meanwhile) is refused, what was typed for it shown again, nothing of it lost.
     assert response.status_code == 400
-    assert "已被他人修改" in response.content.decode()
-    assert not ProgressReport.objects.filter(assignment=item_8).exists()
-    assert not Evidence.objects.exists()
-    assert stored_files(evidence_root) == []
+    page_text = response.content.decode()
+    assert "已被他人修改" in page_text
+    assert "又成立了一个专业委员会" in page_text
+    report_8 = ProgressReport.objects.get(assignment=item_8)
+    assert [e.original_name for e in Evidence.objects.filter(report=report_8)] == ["照片.png"]
+    assert len(stored_files(evidence_root)) == 1
+    assert ProgressReport.objects.get(assignment=item_11).narrative == "同事先保存了"
 
 
 def test_a_file_gone_from_storage_is_not_found_rather_than_an_error(

@@ -141,6 +141,7 @@ def test_a_run_missed_while_the_machine_was_down_is_caught_up_once(
 def test_late_filers_are_escalated_to_the_lead_units_and_the_street_admin(
     world: Checklist,
     community_one: Community,
+    community_one_staff: User,
     community_two: Community,
     community_two_staff: User,
     housing_staff: User,

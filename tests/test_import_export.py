@@ -31,6 +31,7 @@ from tasks.models import (
     TargetValue,
 )
 from tasks.resources import ItemResource, ProgressReportResource
+from tasks.services import ValueInput, progress_report_save
 
 COMPOUND_HEADERS = [
     "所属社区",
@@ -61,6 +62,7 @@ REPORT_HEADERS = [
     "进展情况",
     "流程状态",
     "指标值",
+    "与登记数不同的原因",
 ]
 
 
@@ -333,6 +335,7 @@ def test_reports_are_exported_with_their_workflow_state_and_values(
             "已组建一个。",
             "草稿",
             "业委会党的工作小组组建率: 1/2",
+            None,
         ],
     ]
 
@@ -419,6 +422,268 @@ def test_an_unknown_party_or_item_refuses_the_report_file(street_admin: User) ->
         "第3行数据“责任单位”:“房管所”不是第2项任务的责任单位",
         "第4行数据“月”:“月”必须在1到12之间,而不是“13”",
     ]
+    assert not ProgressReport.objects.exists()
+
+
+# Denominators from the compound register ------------------------------------------------
+# Community one's register: 一号小区 under property management, 二号小区 not. Item 18's two
+# targets count the compounds under property management (1); item 37's 无群租小区挂牌比例
+# counts every compound (2), its 新增群租及时整治率 nothing registered.
+
+DISCLOSURE = "物业服务信息公开率"
+INSPECTION = "服务规范执行情况检查率"
+RENTALS = "新增群租及时整治率"
+PLAQUES = "无群租小区挂牌比例"
+NOT_REGISTERED = "二号小区6月已签物业合同,登记尚未更新"
+
+
+def row_of(item: int, values: str, reasons: str | None = None) -> list[Any]:
+    """Community one's June report on ``item``."""
+    return [2017, item, "示例社区一", 2017, 6, "推进中", "", "", values, reasons]
+
+
+@pytest.fixture
+def june_item_18(
+    world: Checklist, june_owed: Checklist, community_one: Community, community_one_staff: User
+) -> ProgressReport:
+    """Community one's June report on item 18, filed on the filing page: one denominator
+    differs from the register's count, with its reason."""
+    assignment = Assignment.objects.get(item__number=18, community=community_one)
+    disclosure, inspection = assignment.targets()
+    return progress_report_save(
+        assignment=assignment,
+        year=2017,
+        month=6,
+        by=community_one_staff,
+        status=ProgressReport.Status.IN_PROGRESS,
+        narrative="按计划推进。",
+        values={
+            disclosure.pk: ValueInput(
+                numerator=2, denominator=2, denominator_reason=NOT_REGISTERED
+            ),
+            inspection.pk: ValueInput(numerator=1, denominator=1),
+        },
+        version=None,
+    )
+
+
+def reason_figures(item: int) -> list[tuple[Any, ...]]:
+    return list(
+        TargetValue.objects.filter(report__assignment__item__number=item)
+        .order_by("target__order")
+        .values_list(
+            "target__title",
+            "numerator",
+            "denominator",
+            "denominator_registered",
+            "denominator_reason",
+        )
+    )
+
+
+def test_the_export_writes_each_reason_beside_the_figures(june_item_18: ProgressReport) -> None:
+    content = export_xlsx(ProgressReportResource())
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+    assert rows[0] == REPORT_HEADERS
+    assert rows[1][-2:] == [
+        f"{DISCLOSURE}: 2/2；{INSPECTION}: 1/1",
+        f"{DISCLOSURE}: {NOT_REGISTERED}",
+    ]
+
+
+def test_an_export_with_reasons_imports_back_unchanged(
+    june_item_18: ProgressReport, street_admin: User, community_one: Community
+) -> None:
+    before = reason_figures(18)
+    content = export_xlsx(ProgressReportResource())
+    # The register changes after the export: the unchanged file still changes nothing.
+    community_one.compounds.create(name="四号小区", property_manager="丙物业")
+
+    result = import_xlsx(ProgressReportResource(), content, user=street_admin)
+
+    assert import_error_messages(result) == []
+    assert result.totals["skip"] == 1
+    june_item_18.refresh_from_db()
+    assert june_item_18.version == 1
+    assert reason_figures(18) == before
+
+
+def test_a_reason_corrected_in_the_export_is_imported(
+    june_item_18: ProgressReport, street_admin: User
+) -> None:
+    sheet = openpyxl.load_workbook(io.BytesIO(export_xlsx(ProgressReportResource()))).active
+    sheet.cell(row=2, column=len(REPORT_HEADERS)).value = f"{DISCLOSURE}: 二号小区物业合同已备案"
+    stream = io.BytesIO()
+    sheet.parent.save(stream)
+
+    result = import_xlsx(ProgressReportResource(), stream.getvalue(), user=street_admin)
+
+    assert import_error_messages(result) == []
+    assert result.totals["update"] == 1
+    assert reason_figures(18)[0] == (DISCLOSURE, 2, 2, 1, "二号小区物业合同已备案")
+
+
+def test_an_imported_figure_other_than_the_register_s_is_kept_with_its_reason(
+    world: Checklist, june_owed: Checklist, street_admin: User
+) -> None:
+    content = xlsx(
+        [
+            REPORT_HEADERS,
+            row_of(
+                18,
+                f"{DISCLOSURE}: 2/2；{INSPECTION}: 1/3",
+                f"{DISCLOSURE}: {NOT_REGISTERED}；{INSPECTION}: 另有两个小区自管;按实际检查数填报",
+            ),
+        ]
+    )
+
+    result = import_xlsx(ProgressReportResource(), content, user=street_admin)
+
+    assert import_error_messages(result) == []
+    assert reason_figures(18) == [
+        (DISCLOSURE, 2, 2, 1, NOT_REGISTERED),
+        (INSPECTION, 1, 3, 1, "另有两个小区自管;按实际检查数填报"),
+    ]
+    assert all(value.differs_from_register for value in TargetValue.objects.all())
+
+
+def test_a_figure_other_than_the_register_s_without_a_reason_refuses_the_file(
+    world: Checklist, june_owed: Checklist, street_admin: User
+) -> None:
+    content = xlsx(
+        [
+            REPORT_HEADERS,
+            [2017, 2, "示例社区二", 2017, 6, "推进中", "", "", "有兼职委员的党组织比例: 3/4", None],
+            row_of(18, f"{DISCLOSURE}: 2/2；{INSPECTION}: 1/3", f"{DISCLOSURE}: {NOT_REGISTERED}"),
+        ]
+    )
+
+    result = import_xlsx(ProgressReportResource(), content, user=street_admin)
+
+    assert import_error_messages(result) == [
+        f"第2行数据“与登记数不同的原因”:指标“{INSPECTION}”的分母(3)与登记数(1)不同,请写明原因。"
+    ]
+    assert not ProgressReport.objects.exists()
+
+
+def test_the_register_s_figure_needs_no_reason_and_keeps_none(
+    world: Checklist, june_owed: Checklist, street_admin: User
+) -> None:
+    content = xlsx(
+        [
+            REPORT_HEADERS,
+            row_of(18, f"{DISCLOSURE}: 1/1；{INSPECTION}: 0/1", f"{DISCLOSURE}: 多余的说明"),
+        ]
+    )
+
+    result = import_xlsx(ProgressReportResource(), content, user=street_admin)
+
+    assert import_error_messages(result) == []
+    assert reason_figures(18)[0] == (DISCLOSURE, 1, 1, 1, "")
+    # Imported again, the reason that was not kept changes nothing.
+    again = import_xlsx(ProgressReportResource(), content, user=street_admin)
+    assert again.totals["skip"] == 1
+
+
+def test_an_imported_numerator_above_its_denominator_is_refused(
+    world: Checklist, june_owed: Checklist, street_admin: User
+) -> None:
+    content = xlsx([REPORT_HEADERS, row_of(37, f"{RENTALS}: 5/3；{PLAQUES}: 1/2")])
+
+    result = import_xlsx(ProgressReportResource(), content, user=street_admin)
+
+    assert import_error_messages(result) == [
+        f"第1行数据“指标值”:指标“{RENTALS}”的分子(5)不能大于分母(3)。"
+    ]
+    assert not ProgressReport.objects.exists()
+
+
+def test_with_one_registered_denominator_the_reason_may_stand_alone(
+    world: Checklist, june_owed: Checklist, street_admin: User
+) -> None:
+    content = xlsx(
+        [REPORT_HEADERS, row_of(37, f"{RENTALS}: 1/1；{PLAQUES}: 1/3", "含一个在建小区")]
+    )
+
+    result = import_xlsx(ProgressReportResource(), content, user=street_admin)
+
+    assert import_error_messages(result) == []
+    assert reason_figures(37)[-1] == (PLAQUES, 1, 3, 2, "含一个在建小区")
+
+
+@pytest.mark.parametrize(
+    ("item", "reasons", "message"),
+    [
+        (
+            18,
+            NOT_REGISTERED,
+            f"有多个指标的分母取自登记数,请写成“指标: 原因”,可填:“{DISCLOSURE}”、“{INSPECTION}”",
+        ),
+        (
+            37,
+            f"{RENTALS}: 群租户另行统计",
+            f"指标“{RENTALS}”的分母不取自登记数,不用写原因;可填:“{PLAQUES}”",
+        ),
+        (
+            18,
+            f"说明;{DISCLOSURE}: {NOT_REGISTERED}",
+            f"“说明”应写成“指标: 原因”,如“{DISCLOSURE}: 新成立的业委会尚未登记”",
+        ),
+        (18, f"{DISCLOSURE}: 甲；{DISCLOSURE}: 乙", f"指标重复填写:“{DISCLOSURE}”"),
+        (1, "登记有误", "第1项任务没有分母取自登记数的指标,此列应留空"),
+    ],
+)
+def test_a_reason_that_names_no_registered_denominator_is_refused(
+    world: Checklist,
+    june_owed: Checklist,
+    street_admin: User,
+    item: int,
+    reasons: str,
+    message: str,
+) -> None:
+    content = xlsx([REPORT_HEADERS, row_of(item, "", reasons)])
+
+    result = import_xlsx(ProgressReportResource(), content, user=street_admin)
+
+    assert import_error_messages(result) == [f"第1行数据“与登记数不同的原因”:{message}"]
+    assert not ProgressReport.objects.exists()
+
+
+def test_a_file_from_before_the_reason_column_still_imports(
+    world: Checklist, june_owed: Checklist, street_admin: User
+) -> None:
+    older = REPORT_HEADERS[:-1]
+    refused = import_xlsx(
+        ProgressReportResource(),
+        xlsx([older, row_of(18, f"{DISCLOSURE}: 1/2")[:-1]]),
+        user=street_admin,
+    )
+    imported = import_xlsx(
+        ProgressReportResource(),
+        xlsx([older, row_of(18, f"{DISCLOSURE}: 1/1；{INSPECTION}: 1/1")[:-1]]),
+        user=street_admin,
+    )
+
+    assert import_error_messages(refused) == [
+        f"第1行数据“与登记数不同的原因”:指标“{DISCLOSURE}”的分母(2)与登记数(1)不同,请写明原因。"
+    ]
+    assert import_error_messages(imported) == []
+    assert reason_figures(18) == [(DISCLOSURE, 1, 1, 1, ""), (INSPECTION, 1, 1, 1, "")]
+
+
+def test_the_admin_preview_names_the_missing_reason(
+    admin_client: Client, world: Checklist, june_owed: Checklist
+) -> None:
+    content = xlsx([REPORT_HEADERS, row_of(18, f"{DISCLOSURE}: 1/2")])
+
+    response = upload(admin_client, "admin:tasks_progressreport_import", content, name="月报.xlsx")
+
+    page = response.content.decode()
+    assert f"指标“{DISCLOSURE}”的分母(2)与登记数(1)不同,请写明原因。" in page
+    assert "与登记数不同的原因" in page
+    assert "确认导入" not in page
     assert not ProgressReport.objects.exists()
 
 

@@ -260,12 +260,13 @@ def test_the_item_page_needs_the_same_queries_for_any_number_of_communities(
     file_report(world, 8, community_one, community_one_staff)
     file_report(world, 8, community_two, community_two_staff, submit=False)
     client.force_login(housing_staff)
-    # session, user; the item, its lead units, targets, responsible units; permissions of
-    # the user and of their groups (sees everything?); leads the item?; own assignments;
+    # session, user; the item, its lead units, targets, responsible units; the month the
+    # page opens on (the latest month owed with a submitted report); permissions of the
+    # user and of their groups (sees everything?); leads the item?; own assignments;
     # assignments (with has-a-report) and their month's extensions, visible reports and
     # their values; header: memberships, role names, unread messages; the session saved
     # (savepoint, update, release).
-    expected = 20
+    expected = 21
     with django_assert_max_num_queries(expected):
         assert len(client.get(f"/items/{item_8.pk}/").context["rows"]) == 2
 

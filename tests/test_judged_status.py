@@ -9,21 +9,23 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.test import Client
 
 from communities.models import Community
 from dashboards.models import AssignmentMonth
 from dashboards.summaries import summaries_differences
-from tasks.models import Assignment, Checklist, ProgressReport, Target, judge_status
+from tasks.models import Assignment, Checklist, Evidence, ProgressReport, Target, judge_status
 from tasks.services import (
     ValueInput,
+    evidence_add,
     progress_report_approve,
     progress_report_reopen,
     progress_report_save,
     progress_report_submit,
 )
-from tests.filing import form_data
+from tests.filing import MINIMAL_PDF, form_data
 
 from .conftest import assignment_of
 
@@ -67,6 +69,13 @@ def _owners_committees(assignment: Assignment, formed: int) -> dict[int, ValueIn
             numerator=formed, denominator=10, denominator_reason="另有 8 个小区待登记"
         )
     }
+
+
+@pytest.fixture
+def world(august_3rd_2017: time_machine.Traveller, world: Checklist) -> Checklist:
+    """The assignments generated the week July is filed: a summary row of a month without a
+    report carries the meeting register's verdicts as they stand that day."""
+    return world
 
 
 @pytest.fixture
@@ -317,3 +326,59 @@ def test_an_item_without_measurable_targets_keeps_the_declared_status(
     assert (report.status, report.declared_status) == (Status.COMPLETED, Status.COMPLETED)
     cell = _counted(assignment)
     assert (cell.status, cell.is_complete) == (Status.COMPLETED, True)
+
+
+def test_an_accepted_exception_is_not_counted_behind_and_the_dashboard_says_why(
+    client: Client,
+    world: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    party_building_staff: User,
+    street_admin: User,
+    august_3rd_2017: time_machine.Traveller,
+) -> None:
+    """Item 3's monthly meeting was not held in July (滞后 at once); 社区党建办 accepts that
+    示例社区一 counts it 已完成. The dashboard and the briefing used to count the target
+    behind all the same: the party was behind on an item counted 已完成."""
+    reason = "7月议事会与街道联席会议合并召开,记录在街道台账。"
+    assignment = assignment_of(world, 3, community_one)
+    values = {
+        target.pk: ValueInput(numerator=10, denominator=10, quantity=0)
+        for target in assignment.targets()
+    }
+    report = _file(
+        assignment,
+        community_one_staff,
+        declared=Status.COMPLETED,
+        values=values,
+        exception_reason=reason,
+        submit=False,
+    )
+    evidence_add(  # 已完成 asks for the item's evidence
+        report=report,
+        upload=SimpleUploadedFile("议事会记录.pdf", MINIMAL_PDF, content_type="application/pdf"),
+        kind=Evidence.Kind.MINUTES,
+        by=community_one_staff,
+    )
+    report = progress_report_submit(report=report, by=community_one_staff)
+    assert report.judged_status() == Status.LAGGING
+    progress_report_approve(report=report, by=party_building_staff, exception_accepted=True)
+
+    cell = _counted(assignment)
+    assert (cell.status, cell.is_complete) == (Status.COMPLETED, True)
+    assert (cell.targets_behind, cell.targets_excepted) == (0, 1)
+    assert summaries_differences(checklist=world) == []
+
+    client.force_login(street_admin)
+    board = client.get("/dashboard/?year=2017&month=7").context["board"]
+    [item_3] = [row for row in board.off_track if row.obj.number == 3]
+    # 示例社区二 filed nothing and held no meeting: the register says it is behind.
+    assert (item_3.figures.behind, item_3.figures.excepted) == (1, 1)
+    [excepted] = item_3.extra["excepted"]
+    assert (excepted.party, excepted.targets, excepted.reason) == ("示例社区一", 1, reason)
+    parties = {row.label: row.figures for row in board.parties}
+    assert parties["示例社区一"].complete == 1
+    page = client.get("/dashboard/?year=2017&month=7").content.decode()
+    assert "示例社区一:1 个指标滞后 · 例外已认可,计为“已完成”" in page and reason in page
+    briefing = client.get("/dashboard/briefing/?year=2017&month=7").content.decode()
+    assert "例外已认可" in briefing and reason in briefing

@@ -394,11 +394,12 @@ def test_the_office_list_needs_the_same_queries_for_any_number_of_communities(
     held_meeting(frequency_duty(world, 14), community_one, 8, 1, street_admin)
     client.force_login(street_admin)
     # session, user; permissions of the user and of their groups (sees everything?); the
-    # month's checklist; compliance: duties, parties, the month's held meetings, the last
-    # held before the month; communities for the filter; the list: count, page; may
-    # record: parties (the duties are the table's); header: memberships, role names,
-    # unread messages; the session saved (savepoint, update, release).
-    expected = 19
+    # checklist the page opens on (it owes this month: no more); the checklists in use
+    # (the month's, the period select's); compliance: duties, parties, the month's held
+    # meetings, the last held before the month; communities for the filter; the list:
+    # count, page; may record: parties (the duties are the table's); header: memberships,
+    # role names, unread messages; the session saved (savepoint, update, release).
+    expected = 20
     with django_assert_num_queries(expected):
         response = client.get("/meetings/")
     assert len(response.context["compliance"].rows) == 3
@@ -422,11 +423,12 @@ def test_a_community_s_list_needs_the_same_queries_for_any_number_of_communities
     held_meeting(frequency_duty(world, 14), community_one, 8, 1, street_admin)
     client.force_login(community_one_staff)
     # session, user; permissions of the user and of their groups (sees everything?); unit
-    # staff?; the month's checklist, its duties; the community for the filter; the list:
-    # count, page; may record: items the user's unit leads, the parties of the community's
-    # duties; header: memberships, role names, unread messages; the session saved
-    # (savepoint, update, release).
-    expected = 18
+    # staff?; the checklist the page opens on (it owes this month: no more); the
+    # checklists in use (the month's, the period select's), its duties; the community for
+    # the filter; the list: count, page; may record: items the user's unit leads, the
+    # parties of the community's duties; header: memberships, role names, unread
+    # messages; the session saved (savepoint, update, release).
+    expected = 19
     with django_assert_num_queries(expected):
         client.get("/meetings/")
     _more_communities(world, street_admin, 5)

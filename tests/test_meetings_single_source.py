@@ -16,7 +16,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from assessments.models import Criterion, Scheme
+from assessments.scoring import score_sheets
 from communities.models import Community
+from dashboards.consistency import disagreements
+from dashboards.jobs import summaries_refresh_registered_job
 from dashboards.models import AssignmentMonth
 from dashboards.summaries import summaries_differences
 from meetings.compliance import year_compliance
@@ -36,6 +40,13 @@ Verdict = Target.Verdict
 def august_20th() -> Iterator[None]:
     with time_travel(2017, 8, 20):
         yield
+
+
+@pytest.fixture
+def world(august_20th: None, world: Checklist) -> Checklist:
+    """The assignments generated on 20 August: the summary rows of months without a report
+    carry the register's verdicts as they stand that day."""
+    return world
 
 
 @pytest.fixture
@@ -107,7 +118,10 @@ def test_the_summary_the_report_page_and_the_assessment_agree_for_every_party_an
                 assignment=assignment, year=2017, month=month
             ).first()
             if report is None:
-                continue  # not filed (item 3's street level)
+                # Not filed (item 3's street level, whose targets are not meetings).
+                row = AssignmentMonth.objects.get(assignment=assignment, year=2017, month=month)
+                assert (row.state, row.targets_met, row.targets_behind) == ("missing", 0, 0)
+                continue
             page = client.get(f"/reports/{report.pk}/")
             assert page.status_code == 200
             evaluations = page.context["evaluations"]
@@ -193,3 +207,87 @@ def test_the_filing_page_shows_the_register_s_figure_read_only_with_a_link(
     assert f'name="a{assignment.pk}-t{weekly.pk}_quantity"' not in page
     assert "1/4 次" in page
     assert f"/meetings/new/?duty={weekly.pk}&amp;community={community_one.pk}" in page
+
+
+def test_a_month_without_a_report_is_judged_from_the_register_everywhere(
+    world: Checklist,
+    client: Client,
+    community_one: Community,
+    community_two: Community,
+    community_one_staff: User,
+    street_admin: User,
+) -> None:
+    """Nobody files July or August. 示例社区一 holds item 3's and item 14's July meetings;
+    示例社区二 holds none. The summary rows used to stay 未填报 with no verdict (the
+    dashboard said nobody was behind) while the assessment scored the register's months."""
+    held_meeting(frequency_duty(world, 3), community_one, 7, 10, street_admin)
+    for day in (1, 15, 29):
+        held_meeting(frequency_duty(world, 14), community_one, 7, day, community_one_staff)
+
+    assignments = {(a.item.number, _party(a)): a for a in _assignments(world)}
+
+    def rows(month: int) -> dict[tuple[int, int | None], tuple[int, int]]:
+        """(item, community or None for the street) → (targets met, behind) of the month's
+        summary rows, every one of them 未填报."""
+        found = {
+            row.assignment_id: row
+            for row in AssignmentMonth.objects.filter(
+                assignment__in=[a.pk for a in assignments.values()], month=month
+            )
+        }
+        assert {row.state for row in found.values()} == {AssignmentMonth.State.MISSING}
+        return {
+            key: (found[a.pk].targets_met, found[a.pk].targets_behind)
+            for key, a in assignments.items()
+        }
+
+    july = rows(7)
+    assert july[(3, community_one.pk)] == (1, 0)
+    assert july[(14, community_one.pk)] == (1, 0)
+    assert july[(16, community_one.pk)] == (0, 1)  # weekly: none held
+    for item in ITEMS:
+        assert july[(item, community_two.pk)] == (0, 1)
+    assert july[(14, None)] == (0, 1)  # the street's joint meeting: none held
+    # Each row holds what the register (the assessment's source) judges, party by party.
+    judged = year_compliance(checklist=world, months=MONTHS, today=datetime.date(2017, 8, 20))
+    for (number, party), assignment in assignments.items():
+        duties = [t for t in assignment.targets() if t.kind == Target.Kind.FREQUENCY]
+        for month in MONTHS:
+            verdicts = [judged[duty.pk, party, month].verdict for duty in duties]
+            assert rows(month)[(number, party)] == (
+                verdicts.count(Verdict.MET),
+                verdicts.count(Verdict.BEHIND),
+            )
+
+    # The dashboard says who is behind on the meetings, report or not.
+    client.force_login(street_admin)
+    board = client.get("/dashboard/?year=2017&month=7").context["board"]
+    behind = {row.obj.number: row.figures.behind for row in board.off_track}
+    assert behind == {3: 1, 14: 2, 16: 2}
+    briefing = client.get("/dashboard/briefing/?year=2017&month=7").content.decode()
+    assert "第 14 项:2 个责任单位的指标滞后" in briefing
+    # The assessment counts the same months.
+    scheme = Scheme.objects.create(checklist=world, total_points=600)
+    Criterion.objects.create(
+        scheme=scheme,
+        order=1,
+        title="社区联席会议",
+        points=300,
+        target=frequency_duty(world, 14),
+        rule=Criterion.Rule.PROPORTIONAL,
+    )
+    sheets = {sheet.community.pk: sheet for sheet in score_sheets(scheme, month=7)}
+    assert sheets[community_one.pk].lines[0].explanation == "1/1 个月达标"
+    assert sheets[community_two.pk].lines[0].explanation == "0/1 个月达标"
+
+    # A meeting recorded moves the unfiled month (meetings_changed) ...
+    held_meeting(frequency_duty(world, 3), community_two, 7, 12, street_admin)
+    assert rows(7)[(3, community_two.pk)] == (1, 0)
+    # ... and the daily job judges a month once it has run out: August's monthly meeting
+    # of 示例社区二 is still possible on 20 August, missed on 2 September.
+    assert rows(8)[(3, community_two.pk)] == (0, 0)
+    with time_travel(2017, 9, 2):
+        assert summaries_refresh_registered_job() > 0
+        assert rows(8)[(3, community_two.pk)] == (0, 1)
+        assert summaries_differences(checklist=world) == []
+        assert disagreements(world, today=datetime.date(2017, 9, 2)) == []

@@ -256,7 +256,10 @@ def test_a_2017_report_looked_at_in_2026_is_late_as_of_the_year_s_close(
         page = client.get("/dashboard/?year=2017&month=11").content.decode()
         assert "未报(年度已结束)" in page
         briefing = client.get("/dashboard/briefing/?year=2017&month=11").content.decode()
-        assert "示例社区一(第 1 项,未报(年度已结束),至年末逾期 26 天)" in briefing
+        # The 逾期未报 table: 示例社区一's rows, item 1 among them (a row group per party).
+        community_one_rows = briefing.split(">示例社区一</th>", 1)[1].split("</tbody>", 1)[0]
+        item_1 = community_one_rows.split("第 1 项", 1)[1].split("</tr>", 1)[0]
+        assert "未报(年度已结束),至年末逾期 26 天" in item_1
 
         rows = {
             (row.assignment.community, row.item.number): row.punctuality

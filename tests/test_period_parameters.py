@@ -67,7 +67,7 @@ class Page:
 
 PERIOD = {"year": 2017, "month": 7}
 PAGES = [
-    Page("home", lambda o: "/", lambda o: {"year": 2017}),
+    Page("checklist", lambda o: "/checklist/", lambda o: {"year": 2017}),
     Page("workspace", lambda o: "/workspace/", lambda o: PERIOD, user="community_one_staff"),
     Page(
         "review",

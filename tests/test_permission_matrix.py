@@ -138,6 +138,7 @@ def _pages() -> list[
     everyone = dict.fromkeys(ROLES[1:], 200)
     return [
         ("home", "get", lambda o: "/", {}, everyone),
+        ("checklist", "get", lambda o: "/checklist/", {}, everyone),
         ("item", "get", lambda o: f"/items/{o.submitted.assignment.item_id}/", {}, everyone),
         (
             "workspace",
@@ -239,6 +240,38 @@ def _pages() -> list[
                 "leader": 403,
             },
         ),
+        # 批量通过: only a lead unit, only reports on its items (others' are 404, reports
+        # it may see but not review 403); a user who reviews nothing is refused at once.
+        (
+            "bulk approve confirmation",
+            "get",
+            lambda o: f"/review/approve/?reports={o.submitted.pk}",
+            {},
+            {
+                "own": 403,
+                "other": 403,
+                "reviewer": 200,
+                "other_lead": 404,
+                "street_admin": 403,
+                "leader": 403,
+            },
+        ),
+        (
+            "bulk approve",
+            "post",
+            lambda o: "/review/approve/",
+            {},  # filled in the test: the submitted report
+            {
+                "own": 403,
+                "other": 403,
+                "reviewer": "ok",
+                "other_lead": 404,
+                "street_admin": 403,
+                "leader": 403,
+            },
+        ),
+        # The search finds, for everyone, only what they may open (tests/test_search.py).
+        ("search", "get", lambda o: "/search/?q=8", {}, everyone),
         (
             "delete draft evidence",
             "post",
@@ -399,6 +432,8 @@ def test_each_role_reaches_only_what_it_may(
             "year": "2017",
             "month": "8",
         }
+    if name == "bulk approve":
+        data = {"reports": str(objects.submitted.pk), "comment": ""}
     if name in ("record meeting", "change community meeting"):
         data = _meeting_form(objects)
     before = _state(objects)

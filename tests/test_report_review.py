@@ -9,16 +9,20 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from communities.models import Community
-from tasks.models import Checklist, DeadlineExtension, ProgressReport, ReportTransition
+from tasks.models import Checklist, DeadlineExtension, Evidence, ProgressReport, ReportTransition
 from tasks.services import (
+    ValueInput,
+    evidence_add,
     extension_request,
     progress_report_approve,
     progress_report_save,
     progress_report_submit,
 )
+from tests.filing import MINIMAL_PDF
 from tests.filing import file_item_report as file_report
 
 from .conftest import SHANGHAI, assignment_of
@@ -390,3 +394,90 @@ def test_only_the_item_s_lead_unit_decides_an_extension(
         assert response.status_code == status, user
     extension.refresh_from_db()
     assert extension.state == DeadlineExtension.State.PENDING
+
+
+# ---------------------------------------------------------------------------------------
+# What the report page shows a reviewer: last month's figures, the evidence inline
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_the_report_page_shows_last_month_s_figures_beside_this_month_s(
+    client: Client,
+    world: Checklist,
+    june_owed: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    housing_staff: User,
+    august_3rd_2017: time_machine.Traveller,
+) -> None:
+    june = file_report(world, 8, community_one, community_one_staff, month=6)
+    assignment = assignment_of(world, 8, community_one)
+    [target] = assignment.targets()
+    july = progress_report_save(
+        assignment=assignment,
+        year=2017,
+        month=7,
+        by=community_one_staff,
+        status=ProgressReport.Status.COMPLETED,
+        narrative="两个小区都已成立业委会。",
+        values={target.pk: ValueInput(numerator=2, denominator=2, denominator_reason="按实际")},
+        version=None,
+    )
+    july = progress_report_submit(report=july, by=community_one_staff)
+    client.force_login(housing_staff)
+
+    response = client.get(f"/reports/{july.pk}/")
+
+    [row] = response.context["target_rows"]
+    assert row.last_month.measured == june.evaluate()[0].measured
+    assert row.evaluation.measured == july.evaluate()[0].measured
+    assert row.last_month.measured != row.evaluation.measured
+    page = response.content.decode()
+    assert "上月(6月)" in page and "本月(7月)" in page
+    assert row.last_month.measured in page and row.evaluation.measured in page
+    # June's own page has no column for May: the checklist owes nothing before June.
+    june_page = client.get(f"/reports/{june.pk}/")
+    assert june_page.context["last_month"] is None
+    assert "上月" not in june_page.content.decode()
+
+
+def test_the_report_page_shows_images_as_thumbnails_and_pdfs_as_links(
+    client: Client,
+    world: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    housing_staff: User,
+    august_3rd_2017: time_machine.Traveller,
+) -> None:
+    report = file_report(world, 8, community_one, community_one_staff, submit=False)
+    photo = evidence_add(
+        report=report,
+        upload=SimpleUploadedFile("现场照片.png", PNG),
+        kind=Evidence.Kind.PHOTO,
+        by=community_one_staff,
+    )
+    minutes = evidence_add(
+        report=report,
+        upload=SimpleUploadedFile("会议纪要.pdf", MINIMAL_PDF),
+        kind=Evidence.Kind.MINUTES,
+        by=community_one_staff,
+    )
+    report = progress_report_submit(report=report, by=community_one_staff)
+    client.force_login(housing_staff)
+
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+
+    # One link per file: the thumbnail inside it, the file's name its text.
+    thumbnail = f'<img src="/evidence/{photo.pk}/" alt="" loading="lazy">'
+    assert f'class="evidence-thumb">{thumbnail}现场照片.png</a>' in page
+    assert f'<img src="/evidence/{minutes.pk}/"' not in page
+    assert "[PDF] 会议纪要.pdf" in page
+    # The thumbnail's source is the private download, which answers the reviewer.
+    image = client.get(f"/evidence/{photo.pk}/")
+    assert image.status_code == 200
+    assert image["Content-Type"] == "image/png"

@@ -4,6 +4,7 @@ requests; leadership and the street admin read it; community staff have no queue
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -67,7 +68,8 @@ def test_a_lead_unit_sees_the_submitted_reports_of_the_items_it_leads_and_no_oth
     assert "辖区内符合成立条件的住宅小区" in page  # item 8's text, truncated
     assert "业委会组建率" in page and "推进中" in page  # the target and its verdict
     assert "8月3日 10:00" in page  # submitted
-    assert f'href="/reports/{reports["one_8"].pk}/"' in page
+    # The report opens with the way back to the queue as it is filtered.
+    assert f'href="/reports/{reports["one_8"].pk}/?next=/review/"' in page
     assert all(row.report.may_review for row in response.context["rows"])
 
 
@@ -299,12 +301,13 @@ def test_the_queue_needs_the_same_queries_for_any_number_of_communities(
     )
     client.force_login(housing_staff)
     # session, user; permissions of the user and of their groups (sees everything?);
-    # reviews anything?; filter choices: communities, units (items when the form is
-    # drawn); page count, page of reports; prefetched targets, evidence requirements, lead
-    # units, extensions, values, evidence, transitions; pending extension requests, their
-    # assignments' extensions; header: memberships, role names, unread messages; the
-    # session saved (savepoint, update, release).
-    expected = 25
+    # reviews anything?; filter choices: communities, units, the checklists of the period
+    # select (items when the form is drawn); page count, page of reports; prefetched
+    # targets, evidence requirements, lead units, extensions, values, evidence,
+    # transitions; pending extension requests, their assignments' extensions; header:
+    # memberships, role names, unread messages; the session saved (savepoint, update,
+    # release).
+    expected = 26
     with django_assert_max_num_queries(expected):
         assert len(client.get("/review/").context["rows"]) == 3
 
@@ -336,7 +339,7 @@ def test_the_street_admin_s_queue_needs_the_same_queries_for_any_number_of_commu
     client.force_login(street_admin)
     # as for a lead unit (the street admin is 街道联席办 staff and reviews its items), less
     # the extensions of pending requests' assignments: there are no pending requests
-    expected = 24
+    expected = 25
     with django_assert_max_num_queries(expected):
         client.get("/review/", {"state": "", "mine": ""})
 
@@ -347,3 +350,138 @@ def test_the_street_admin_s_queue_needs_the_same_queries_for_any_number_of_commu
     with django_assert_max_num_queries(expected):
         response = client.get("/review/", {"state": ""})
     assert response.context["page"].paginator.count == 5 + 12
+
+
+# ---------------------------------------------------------------------------------------
+# Decisions keep the queue's filters and move on to the next report
+
+
+def _queue_link(response: object) -> str:
+    return response["Location"]  # type: ignore[index]
+
+
+def test_after_approving_the_next_report_of_the_filtered_queue_opens(
+    client: Client, reports: dict[str, ProgressReport], housing_staff: User
+) -> None:
+    client.force_login(housing_staff)
+    item_8 = reports["one_8"].assignment.item_id
+    back = f"/review/?state=submitted&item={item_8}"
+    encoded = urlencode({"next": back})
+
+    page = client.get(f"/reports/{reports['one_8'].pk}/", {"next": back}).content.decode()
+    # 下一份: June's report of item 8 (item 18 of community two is filtered out).
+    assert f'href="/reports/{reports["one_8_june"].pk}/?{encoded.replace("&", "&amp;")}"' in page
+    assert "下一份" in page
+    assert f'name="next" value="{back.replace("&", "&amp;")}"' in page
+
+    response = client.post(
+        f"/reports/{reports['one_8'].pk}/approve/", {"comment": "", "next": back}
+    )
+    assert response.status_code == 302
+    assert _queue_link(response) == f"/reports/{reports['one_8_june'].pk}/?{encoded}"
+    assert "已审核通过" in client.get(_queue_link(response)).content.decode()
+
+    # The last one of the filtered queue leads back to the queue, filters kept.
+    response = client.post(
+        f"/reports/{reports['one_8_june'].pk}/approve/", {"comment": "", "next": back}
+    )
+    assert _queue_link(response) == back
+    queue = client.get(back)
+    assert queue.context["form"].cleaned_data["item"].pk == item_8
+    assert "这是筛选结果中的最后一份月报。" in queue.content.decode()
+    assert _queued(queue) == set()
+
+
+def test_after_returning_the_queue_comes_back_with_its_filters(
+    client: Client, reports: dict[str, ProgressReport], housing_staff: User
+) -> None:
+    client.force_login(housing_staff)
+    community_two = reports["two_18"].assignment.community
+    assert community_two is not None
+    back = f"/review/?state=submitted&party=community-{community_two.pk}"
+
+    response = client.post(
+        f"/reports/{reports['two_18'].pk}/return/", {"comment": "请补充照片", "next": back}
+    )
+
+    assert response.status_code == 302
+    assert _queue_link(response) == back
+    assert ProgressReport.objects.get(pk=reports["two_18"].pk).workflow_state == "returned"
+    queue = client.get(back)
+    assert queue.context["form"].cleaned_data["party"] == f"community-{community_two.pk}"
+
+
+def test_the_next_report_follows_the_queue_s_order_past_a_skipped_one(
+    client: Client, reports: dict[str, ProgressReport], housing_staff: User
+) -> None:
+    # The default queue (待审核): July item 8 of community one, July item 18 of community
+    # two, June item 8. Returning the first leads to the second; approving the third ends it.
+    client.force_login(housing_staff)
+    order = [row.report.pk for row in client.get("/review/").context["rows"]]
+    assert order == [reports["one_8"].pk, reports["two_18"].pk, reports["one_8_june"].pk]
+
+    response = client.post(
+        f"/reports/{reports['one_8'].pk}/return/", {"comment": "请补充", "next": "/review/"}
+    )
+    assert _queue_link(response) == f"/reports/{reports['two_18'].pk}/?next=%2Freview%2F"
+    # The reviewer skips item 18 and decides June: the queue ends after it.
+    response = client.post(
+        f"/reports/{reports['one_8_june'].pk}/approve/", {"comment": "", "next": "/review/"}
+    )
+    assert _queue_link(response) == "/review/"
+
+
+def test_a_rejected_decision_keeps_the_way_back(
+    client: Client, reports: dict[str, ProgressReport], housing_staff: User
+) -> None:
+    client.force_login(housing_staff)
+    back = "/review/?state=submitted"
+    response = client.post(
+        f"/reports/{reports['one_8'].pk}/return/", {"comment": " ", "next": back}
+    )
+    assert response.status_code == 400
+    assert f'name="next" value="{back}"' in response.content.decode()
+
+
+def test_a_next_address_on_another_host_is_ignored(
+    client: Client, reports: dict[str, ProgressReport], housing_staff: User
+) -> None:
+    client.force_login(housing_staff)
+    page = client.get(
+        f"/reports/{reports['one_8'].pk}/", {"next": "https://evil.example/review/"}
+    ).content.decode()
+    # No link or form leads there (the language switch keeps the address as it was asked).
+    assert 'href="https://evil.example' not in page
+    assert 'name="next" value="https://evil.example' not in page
+    assert 'name="next" value=""' in page
+    response = client.post(
+        f"/reports/{reports['one_8'].pk}/approve/",
+        {"comment": "", "next": "https://evil.example/review/"},
+    )
+    assert _queue_link(response) == "/review/"
+
+
+def test_an_extension_decision_comes_back_to_the_filtered_queue(
+    client: Client,
+    world: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    housing_staff: User,
+    reports: dict[str, ProgressReport],
+) -> None:
+    extension = extension_request(
+        assignment=assignment_of(world, 8, community_one),
+        year=2017,
+        month=8,
+        requested_deadline=datetime.date(2017, 9, 15),
+        reason="台风",
+        by=community_one_staff,
+    )
+    client.force_login(housing_staff)
+    back = "/review/?state=approved"
+    page = client.get(back).content.decode()
+    assert 'name="next" value="/review/?state=approved"' in page
+    response = client.post(
+        f"/extensions/{extension.pk}/decide/", {"grant": "1", "comment": "", "next": back}
+    )
+    assert _queue_link(response) == back

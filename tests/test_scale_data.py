@@ -1,5 +1,6 @@
 """``manage.py generate_scale_data``: synthetic communities, their compounds and staff,
-their assignments and months of progress reports, for benchmarks."""
+their assignments, the meetings of their recurring duties and months of progress reports,
+for benchmarks; the data holds one truth (``manage.py consistency --check``)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from communities import access
 from communities.models import Community, Membership, Unit
 from communities.roles import Role
 from demo.scale_data import DEFAULT_PASSWORD, generated_communities, generated_users
-from tasks.models import Assignment, Item, ProgressReport, Target, TargetValue
+from meetings.compliance import year_compliance
+from meetings.models import Meeting
+from tasks.models import Assignment, Checklist, Item, ProgressReport, Target, TargetValue
+from tests.conftest import frequency_duty, held_meeting
 
 State = ProgressReport.WorkflowState
 Status = ProgressReport.Status
@@ -108,7 +112,34 @@ def fingerprint() -> dict[str, list[Any]]:
                 "is_done",
             )
         ),
+        "meetings": list(
+            generated_meetings()
+            .order_by("community__code", "target__pk", "starts_at")
+            .values_list(
+                "community__code",
+                "target__title",
+                "state",
+                "starts_at",
+                "place",
+                "topics",
+                "minutes",
+                "recorded_by__username",
+            )
+        ),
     }
+
+
+def generated_meetings() -> Any:
+    """The generated communities' meetings and the street's a generated account recorded."""
+    return Meeting.objects.filter(community__in=generated_communities()) | Meeting.objects.filter(
+        recorded_by__in=generated_users()
+    )
+
+
+def consistency() -> str:
+    out = StringIO()
+    call_command("consistency", "--check", stdout=out)
+    return out.getvalue()
 
 
 def test_it_creates_named_communities_with_compounds(generated: str) -> None:
@@ -175,9 +206,9 @@ def test_a_reports_status_and_dates_agree_with_its_figures(generated: str) -> No
     reports = list(generated_reports().with_values().select_related("submitted_by"))
     late = 0
     for report in reports:
-        # The scale data records no meetings: a target judged from the meeting register
-        # (frequency) is judged not done by the register, and the generator's stored
-        # status follows the register's verdict like every other.
+        # A target judged from the meeting register (frequency) is judged from the
+        # meetings the generator recorded, and the stored status follows the register's
+        # verdict like every other.
         evaluations = report.evaluate()
         assert Target.Verdict.NOT_REPORTED not in {
             e.verdict for e in evaluations if not e.target.is_judged_from_register
@@ -202,6 +233,72 @@ def test_a_reports_status_and_dates_agree_with_its_figures(generated: str) -> No
         assert (report.workflow_state == State.RETURNED) == bool(report.review_comment)
         late += report.is_late(report.filing_deadline)
     assert 0 < late < 0.3 * len(reports)
+
+
+def test_the_generated_data_holds_one_truth(generated: str) -> None:
+    # Summary tables and reports, months owed, statuses and targets, the meeting register
+    # and the reports: no disagreement (the command exits non-zero on one).
+    assert "2017年度:0 处不一致" in consistency()
+
+
+def test_the_recurring_duties_are_recorded_as_meetings_held(generated: str) -> None:
+    checklist = Checklist.objects.get(year=2017)
+    meetings = generated_meetings()
+    assert "会议记录 " in generated
+    assert not meetings.exclude(state=Meeting.State.HELD).exists()
+    for community in generated_communities():
+        held = Counter(
+            meetings.filter(community=community).values_list("target__item__number", flat=True)
+        )
+        # July to September: a monthly decision meeting (item 3), a fortnightly joint
+        # meeting (14) and a weekly contact with 城管 (16), a lapse or two aside.
+        assert 2 <= held[3] <= 3
+        assert 5 <= held[14] <= 10
+        assert 10 <= held[16] <= 19
+    street = meetings.filter(community__isnull=True)
+    assert set(street.values_list("target", flat=True)) == {
+        frequency_duty(checklist, 14, street=True).pk
+    }
+    assert street.count() == 3
+    for meeting in meetings.prefetch_related("attendees"):
+        assert meeting.held_on.weekday() < 5
+        assert meeting.recorded_by in meeting.attendees.all()
+        assert meeting.topics and meeting.minutes and meeting.place
+
+
+def test_most_parties_keep_their_duties_and_a_few_fall_behind(db: None) -> None:
+    generate(communities=10, through_month=12)
+    checklist = Checklist.objects.get(year=2017)
+    judged = year_compliance(
+        checklist=checklist, months=checklist.months_owed(), today=datetime.date(2018, 1, 10)
+    )
+    behind_parties = {party for (_duty, party, _month), cell in judged.items() if not cell.is_met}
+    met = sum(cell.is_met for cell in judged.values())
+    assert len(judged) == (10 * 3 + 1) * 6  # three duties a community, one the street's
+    assert 0.85 < met / len(judged) < 1
+    assert 1 <= len(behind_parties) <= 5
+    assert "2017年度:0 处不一致" in consistency()
+
+
+def test_the_street_s_own_meetings_are_its_record(world: Checklist, street_admin: User) -> None:
+    # The street held its July joint meeting (as the demo records it), none after.
+    street_duty = frequency_duty(world, 14, street=True)
+    held_meeting(street_duty, None, 7, 20, street_admin)
+    generate(communities=1)
+
+    assert list(Meeting.objects.filter(community__isnull=True)) == [
+        Meeting.objects.get(recorded_by=street_admin)
+    ]
+    verdicts = {
+        report.month: next(e.verdict for e in report.evaluate() if e.target == street_duty)
+        for report in ProgressReport.objects.filter(
+            assignment__item__number=14, assignment__is_street_level=True
+        ).with_values()
+    }
+    assert verdicts
+    expected = {7: Target.Verdict.MET, 8: Target.Verdict.BEHIND, 9: Target.Verdict.BEHIND}
+    assert verdicts == {month: expected[month] for month in verdicts}
+    assert "2017年度:0 处不一致" in consistency()
 
 
 def test_the_figures_improve_over_the_year(db: None) -> None:
@@ -271,6 +368,9 @@ def test_replace_removes_the_earlier_data_first(generated: str) -> None:
     assert generated_communities().count() == 2
     assert generated_users().count() == 2 * 2 + 18 * 2 + 2
     assert not ProgressReport.objects.filter(assignment__community__code__in=["SYN-00003"]).exists()
+    assert not Meeting.objects.filter(community__code="SYN-00003").exists()
+    # The street's meetings recorded by the earlier accounts went with them.
+    assert Meeting.objects.filter(community__isnull=True).count() == 3
     assert "已删除之前生成的 3 个社区" in output
 
 

@@ -23,7 +23,11 @@ from .races import race
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_submissions_at_once_are_both_counted_in_the_community_s_month(
-    world: Checklist, community_one: Community, august_3rd_2017: Any
+    # The day first: the rows of months without a report carry the meeting register's
+    # verdicts as they stand on the day the assignments are generated.
+    august_3rd_2017: Any,
+    world: Checklist,
+    community_one: Community,
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs two connections that wait on each other's row locks (PostgreSQL)")

@@ -1,6 +1,7 @@
 """本月填报: a community files the month's progress of every item assigned to it, on one
-page that saves drafts or submits everything at once, and refuses a page with any mistake
-without saving any of it."""
+page whose buttons save the items changed or submit the items filled, each on its own: an
+item with a mistake is refused at the field, the others are saved (``docs/filing.md``;
+one item at a time: ``tests/test_workspace_item.py``)."""
 
 from __future__ import annotations
 
@@ -221,20 +222,6 @@ def earlier_draft(
     return file_report(assignment_of(world, 2, community_one), community_one_staff)
 
 
-def _snapshot() -> tuple[Any, ...]:
-    return (
-        ProgressReport.objects.count(),
-        TargetValue.objects.count(),
-        ReportTransition.objects.count(),
-        sorted(ProgressReport.objects.values_list("pk", "version", "status", "narrative")),
-        sorted(
-            TargetValue.objects.values_list(
-                "pk", "numerator", "denominator", "quantity", "achieved_on", "is_done"
-            )
-        ),
-    )
-
-
 @dataclass(frozen=True)
 class Mistake:
     """A slip on one item of the page: the inputs changed (``{t}`` stands for the item's
@@ -269,7 +256,7 @@ MISTAKES = {
 
 
 @pytest.mark.parametrize("mistake", MISTAKES.values(), ids=MISTAKES.keys())
-def test_a_page_with_a_mistake_is_refused_at_the_field_and_nothing_is_saved(
+def test_an_item_with_a_mistake_is_refused_at_the_field_and_the_others_are_saved(
     mistake: Mistake,
     client: Client,
     world: Checklist,
@@ -284,7 +271,6 @@ def test_a_page_with_a_mistake_is_refused_at_the_field_and_nothing_is_saved(
     data = fill_every_target(response, form_data(response, mistake.action))
     for name, value in mistake.typed.items():
         data[f"a{assignment.pk}-{name.format(t=first_target)}"] = value
-    before = _snapshot()
 
     response = client.post(JULY, data)
 
@@ -294,17 +280,25 @@ def test_a_page_with_a_mistake_is_refused_at_the_field_and_nothing_is_saved(
     [form] = [form for form in page_forms(response) if form.assignment == assignment]
     assert form.errors[error_at] == [mistake.message]
     assert mistake.message in page
-    assert "什么都还没有保存" in page
+    assert "有 1 项任务的填写需要修改" in page and "这些任务还没有保存" in page
+    # The summary at the top links to the input in error.
+    assert f'href="#id_a{assignment.pk}-{error_at}"' in page
     # What was typed stays on the page, the mistake included, for the user to correct.
-    assert form_data(response, mistake.action) == data
+    prefix = f"a{assignment.pk}-"
+    kept = {k: v for k, v in form_data(response, mistake.action).items() if k.startswith(prefix)}
+    assert kept == {k: v for k, v in data.items() if k.startswith(prefix)}
     for name, value in mistake.typed.items():
         if value and name.startswith("t"):
             tag = input_tag(page, f"a{assignment.pk}-{name.format(t=first_target)}")
             assert f'value="{value}"' in tag
-    assert _snapshot() == before
+    # The item in error is not saved; every other item, each on its own, is.
+    assert not ProgressReport.objects.filter(assignment=assignment, month=7).exists()
+    others = ProgressReport.objects.filter(year=2017, month=7).exclude(assignment=assignment)
+    assert others.count() == 35
+    expected = "submitted" if mistake.action == "submit" else "draft"
+    assert {report.workflow_state for report in others} == {expected}
     earlier_draft.refresh_from_db()
-    assert earlier_draft.version == 1
-    assert earlier_draft.workflow_state == ProgressReport.WorkflowState.DRAFT
+    assert earlier_draft.workflow_state == expected
 
 
 def test_a_completion_date_after_today_is_refused(
@@ -323,7 +317,9 @@ def test_a_completion_date_after_today_is_refused(
     [form] = [form for form in page_forms(response) if form.assignment == item_15]
     assert form.errors[name.partition("-")[2]] == ["完成日期不能晚于今天。"]
     assert 'value="2017-08-04"' in input_tag(response.content.decode(), name)
-    assert not ProgressReport.objects.exists()
+    # Item 15 is not saved; 房管所's other item (30), filled in, is: each on its own.
+    assert not ProgressReport.objects.filter(assignment=item_15).exists()
+    assert ProgressReport.objects.filter(assignment__item__number=30).exists()
 
 
 def test_a_future_month_cannot_be_filed(
@@ -370,15 +366,24 @@ def test_an_item_that_asks_for_minutes_cannot_be_submitted_as_completed_without_
     [form] = [form for form in page_forms(response) if form.assignment == item_5]
     assert form.errors["evidence_files"] == ["标记为已完成前,还需上传:会议记录。"]
     assert "标记为已完成前,还需上传:会议记录。" in response.content.decode()
-    assert not ProgressReport.objects.exists()
+    assert not ProgressReport.objects.filter(assignment=item_5).exists()
+    # The other items, filled in, were submitted each on its own: only item 5 is left.
+    data = form_data(response, "submit")
+    data[f"a{item_5.pk}-status"] = ProgressReport.Status.COMPLETED
 
-    # A photo is not minutes.
+    # A photo is not minutes; the photo is kept (staged) for the next save, not stored.
     data[f"a{item_5.pk}-evidence_kind"] = "photo"
     data[f"a{item_5.pk}-evidence_files"] = SimpleUploadedFile("会议.pdf", MINIMAL_PDF)
-    assert client.post(JULY, data).status_code == 400
-    assert not ProgressReport.objects.exists()
+    response = client.post(JULY, data)
+    assert response.status_code == 400
+    assert not ProgressReport.objects.filter(assignment=item_5).exists()
     assert stored_files(evidence_root) == []
+    held = [path for path in (evidence_root / "staging").rglob("*") if path.is_file()]
+    assert len(held) == 2  # the file and what it is
+    assert "会议.pdf" in response.content.decode() and "待保存" in response.content.decode()
 
+    data = form_data(response, "submit")
+    data[f"a{item_5.pk}-staged"] = ""  # the photo taken off: minutes instead
     data[f"a{item_5.pk}-evidence_kind"] = "minutes"
     data[f"a{item_5.pk}-evidence_files"] = SimpleUploadedFile("会议.pdf", MINIMAL_PDF)
     response = client.post(JULY, data)
@@ -445,8 +450,9 @@ def test_leadership_and_another_community_cannot_file_for_community_one(
     data = fill_every_target(july, form_data(july, "submit"))
 
     client.force_login(community_two_staff)
-    response = client.post(JULY, data)
-    # Only community two's own forms are built, and the data has none of their inputs.
+    response = client.post(JULY, data, follow=True)
+    # Only community two's own items are read, and the data has none of their inputs.
+    assert "没有可以提交的任务" in response.content.decode()
     communities = {form.assignment.community for form in page_forms(response)}
     assert {community and community.name for community in communities} == {"示例社区二"}
     assert not ProgressReport.objects.exists()
@@ -513,8 +519,9 @@ def test_the_page_needs_the_same_queries_for_any_number_of_communities_and_items
     # 9 July's reports, 10 their values, 11 their evidence, 12 June's reports (to
     # prefill), 13 their values, 14–15 the meeting register's figures of the frequency
     # targets (meetings held in July, the last held before it), 16 header: memberships,
-    # 17 role groups, 18 unread messages, 19–21 session update in a savepoint
-    with django_assert_max_num_queries(21):
+    # 17 role groups, 18 unread messages, 19–21 session update in a savepoint, 22 the
+    # checklists the month picker offers
+    with django_assert_max_num_queries(22):
         client.get(JULY)
     few = _workspace_queries(client)
 

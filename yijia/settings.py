@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "reminders",
     "dashboards",
     "assessments",
+    "search",
+    "home",
     "demo",
 ]
 
@@ -90,6 +92,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # After CommonMiddleware (which still redirects to the address with its slash): the
+    # portal's 404 page under DEBUG too (yijia/errors.py).
+    "yijia.errors.PortalNotFoundMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -100,6 +105,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "yijia.urls"
+# A refused form (missing or stale security token) gets the portal's page, in Chinese.
+CSRF_FAILURE_VIEW = "yijia.errors.csrf_failure"
 WSGI_APPLICATION = "yijia.wsgi.application"
 
 TEMPLATES = [

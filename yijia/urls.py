@@ -20,6 +20,14 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("communities/<int:pk>/", community_detail, name="community_detail"),
     path("assessments/", include("assessments.urls")),
+    path("search/", include("search.urls")),
+    path("", include("home.urls")),
     path("", include("dashboards.urls")),
     path("", include("tasks.urls")),
 ]
+
+# The portal's error pages (yijia/errors.py, docs/layout.md).
+handler400 = "yijia.errors.bad_request"
+handler403 = "yijia.errors.permission_denied"
+handler404 = "yijia.errors.page_not_found"
+handler500 = "yijia.errors.server_error"

@@ -70,6 +70,9 @@ FILL_EVERY_TARGET = """form => {
         if (/-t\\d+_numerator$/.test(input.name)) input.value = "0";
         if (/-t\\d+_(denominator|quantity)$/.test(input.name) && !input.value) input.value = "1";
         if (/-t\\d+_is_done$/.test(input.name)) input.value = "yes";
+        // Every item given something, so that every item is filed (an item left as the
+        // page showed it is not submitted).
+        if (/-narrative$/.test(input.name) && !input.value) input.value = "本月按计划推进。";
     }
 }"""
 
@@ -135,6 +138,7 @@ def test_a_report_is_filed_returned_corrected_and_approved(
 
         page.locator("#workspace-form").evaluate(FILL_EVERY_TARGET)
         report_8 = item_8(page)
+        report_8.locator("summary").click()  # each item is collapsed until opened
         report_8.locator(f'input[name="{numerator}"]').fill("3")
         report_8.locator(f'input[name="{denominator}"]').fill("4")
         # 4 is not the register's count of compounds: the form asks why.
@@ -149,6 +153,7 @@ def test_a_report_is_filed_returned_corrected_and_approved(
             f"已提交 {filed.count()} 份月报,等待牵头单位审核。"
         )
         expect(item_8(page).locator(".badge").first).to_have_text("已提交")
+        item_8(page).locator("summary").click()  # read only now, collapsed
         expect(item_8(page).get_by_role("link", name=PHOTO_NAME)).to_be_visible()
         screenshot(page, "community-submitted")
         report = ProgressReport.objects.get(assignment=assignment, year=2017, month=7)
@@ -161,10 +166,11 @@ def test_a_report_is_filed_returned_corrected_and_approved(
             .filter(has_text="示例社区一")
             .filter(has_text="辖区内符合成立条件的住宅小区")
         )
-        expect(row.get_by_role("cell").nth(3)).to_have_text("已提交")
+        expect(row.get_by_role("cell").nth(4)).to_have_text("已提交")  # after the checkbox
         screenshot(housing, "housing-queue")
         row.get_by_role("link", name="审核").click()
-        expect(housing).to_have_url(f"{base}/reports/{report.pk}/")
+        # The report carries the way back to the queue (its filters) and on to the next.
+        expect(housing).to_have_url(f"{base}/reports/{report.pk}/?next=/review/")
 
         evidence = housing.get_by_role("link", name=PHOTO_NAME)
         expect(evidence).to_be_visible()
@@ -178,7 +184,8 @@ def test_a_report_is_filed_returned_corrected_and_approved(
 
         housing.get_by_label("退回意见").fill(RETURN_COMMENT)
         housing.get_by_role("button", name="退回修改").click()
-        expect(housing).to_have_url(f"{base}/review/")
+        # On to the next report of the queue (the community submitted every item).
+        expect(housing).to_have_url(re.compile(rf"{base}/reports/\d+/\?next=%2Freview%2F$"))
         expect(housing.get_by_role("status").first).to_contain_text("已退回")
         housing.goto(f"{base}/reports/{report.pk}/")
         expect(housing.locator("hgroup .badge")).to_have_text("已退回")
@@ -201,7 +208,7 @@ def test_a_report_is_filed_returned_corrected_and_approved(
         # 4. 房管所 approves it.
         housing.goto(f"{base}/review/")
         row.get_by_role("link", name="审核").click()
-        expect(housing).to_have_url(f"{base}/reports/{report.pk}/")
+        expect(housing).to_have_url(f"{base}/reports/{report.pk}/?next=/review/")
         housing.get_by_role("button", name="审核通过").click()
         expect(housing.get_by_role("status").first).to_contain_text("已审核通过")
         housing.goto(f"{base}/reports/{report.pk}/")

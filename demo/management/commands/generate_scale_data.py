@@ -23,7 +23,8 @@ from tasks.signals import progress_deferred
 
 class Command(BaseCommand):
     help = (
-        "生成大规模的模拟数据(社区、住宅小区、账号、任务分派和一年的月报),用于性能测试。"
+        "生成大规模的模拟数据(社区、住宅小区、账号、任务分派、会议记录和一年的月报),"
+        "用于性能测试。"
         f"生成的社区编号以 {CODE_PREFIX} 开头,账号用户名以 {USERNAME_PREFIX} 开头。"
         "不要在生产环境运行。"
     )
@@ -106,7 +107,7 @@ class Command(BaseCommand):
             f"完成,用时 {seconds:.1f} s:社区 {totals.communities:,},住宅小区 {totals.compounds:,},"
             f"账号 {totals.users:,},任务分派 {totals.assignments:,},"
             f"月报 {sum(totals.reports.values()):,}({states};未填报 {totals.missing:,}),"
-            f"指标值 {totals.values:,}。"
+            f"指标值 {totals.values:,},会议记录 {totals.meetings:,}。"
         )
         self.stdout.write(
             f"账号:{USERNAME_PREFIX}c00001-1 … (社区人员)、{USERNAME_PREFIX}u01-1 … (牵头单位)、"
