@@ -66,6 +66,8 @@ from .scale_data import (
     STREET_FACTS,
     CommunityFacts,
     Habits,
+    office_later,
+    office_moment,
     report_status,
     target_course,
 )
@@ -179,18 +181,6 @@ class _Storyteller:
         self.decided: dict[int, datetime.datetime] = {}
 
     # -- time ---------------------------------------------------------------------------
-
-    def _moment(self, rng: random.Random, day: datetime.date) -> datetime.datetime:
-        """A time in office hours on ``day``, Shanghai time."""
-        minutes = rng.randint(8 * 60 + 30, 17 * 60 + 30)
-        return datetime.datetime.combine(
-            day, datetime.time(minutes // 60, minutes % 60), tzinfo=self.zone
-        )
-
-    def _later(
-        self, rng: random.Random, moment: datetime.datetime, days: tuple[int, int]
-    ) -> datetime.datetime:
-        return self._moment(rng, moment.date() + datetime.timedelta(days=rng.randint(*days)))
 
     def _month_end(self, month: int) -> datetime.date:
         return datetime.date(self.year, month, calendar.monthrange(self.year, month)[1])
@@ -346,7 +336,7 @@ class _Storyteller:
         else:
             window = (deadline - self._month_end(month)).days + 2
             day = deadline - datetime.timedelta(days=rng.randint(0, window))
-        submitted = self._moment(rng, day)
+        submitted = office_moment(rng, self.zone, day)
         returns = state == State.RETURNED or (
             state == State.APPROVED and rng.random() < RETURNED_ONCE_SHARE * 2
         )
@@ -354,17 +344,21 @@ class _Storyteller:
         if state == State.DRAFT or submitted > self.stands_at:
             state, returns, corrects, approves = State.DRAFT, False, False, False
             day = self._month_end(month) + datetime.timedelta(days=rng.randint(1, 8))
-            opened = min(self._moment(rng, day), self.stands_at - datetime.timedelta(hours=2))
+            opened = min(
+                office_moment(rng, self.zone, day), self.stands_at - datetime.timedelta(hours=2)
+            )
         else:
             opened = submitted - datetime.timedelta(days=rng.randint(0, 2), hours=1)
-        returned = self._later(rng, submitted, (1, 4)) if returns else None
+        returned = office_later(rng, self.zone, submitted, (1, 4)) if returns else None
         if returned is not None and returned > self.stands_at:
             returns, corrects, returned = False, False, None
         corrects = corrects and returns
-        resubmitted = self._later(rng, returned, (1, 5)) if corrects and returned else None
+        resubmitted = (
+            office_later(rng, self.zone, returned, (1, 5)) if corrects and returned else None
+        )
         if resubmitted is not None and resubmitted > self.stands_at:
             corrects, approves, resubmitted = False, False, None
-        approved = self._later(rng, resubmitted or submitted, (1, 6))
+        approved = office_later(rng, self.zone, resubmitted or submitted, (1, 6))
         approves = approves and (corrects or not returns) and approved <= self.stands_at
         moments = _Moments(opened=opened)
 

@@ -182,6 +182,21 @@ RETURN_REASONS = (
 Log = Callable[[str], None]
 
 
+def office_moment(
+    rng: random.Random, zone: datetime.tzinfo, day: datetime.date
+) -> datetime.datetime:
+    """A time in office hours (08:30–17:30) on ``day``."""
+    minutes = rng.randint(8 * 60 + 30, 17 * 60 + 30)
+    return datetime.datetime.combine(day, datetime.time(minutes // 60, minutes % 60), tzinfo=zone)
+
+
+def office_later(
+    rng: random.Random, zone: datetime.tzinfo, moment: datetime.datetime, days: tuple[int, int]
+) -> datetime.datetime:
+    """A time in office hours ``days`` (a range) after ``moment``."""
+    return office_moment(rng, zone, moment.date() + datetime.timedelta(days=rng.randint(*days)))
+
+
 class GeneratedDataExists(Exception):
     """Generated communities or accounts are already in the database."""
 
@@ -921,19 +936,6 @@ class _ReportMaker:
         self.figures[key] = figure
         return figure
 
-    def _moment(self, rng: random.Random, day: datetime.date) -> datetime.datetime:
-        """A time in office hours on ``day``, Shanghai time."""
-        minutes = rng.randint(8 * 60 + 30, 17 * 60 + 30)
-        return datetime.datetime.combine(
-            day, datetime.time(minutes // 60, minutes % 60), tzinfo=self.zone
-        )
-
-    def _later(
-        self, rng: random.Random, moment: datetime.datetime, days: tuple[int, int]
-    ) -> datetime.datetime:
-        """A time in office hours ``days`` (a range) after ``moment``."""
-        return self._moment(rng, moment.date() + datetime.timedelta(days=rng.randint(*days)))
-
     def _state(self, rng: random.Random, month: int, *, drafts: bool) -> str:
         mix = STATE_MIX.get(self.months[-1] - month, OLDER_STATE_MIX)
         if not drafts:  # a unit's unsent report counts as submitted (see ``add``)
@@ -1039,7 +1041,9 @@ class _ReportMaker:
         }
         if state == State.DRAFT:
             month_end = _month_end(self.year, month)
-            opened = self._moment(rng, month_end + datetime.timedelta(days=rng.randint(1, 8)))
+            opened = office_moment(
+                rng, self.zone, month_end + datetime.timedelta(days=rng.randint(1, 8))
+            )
             row.update(version=rng.randint(1, 2), created_at=opened, updated_at=opened)
             return tuple(row[column] for column in REPORT_COLUMNS)
 
@@ -1049,7 +1053,7 @@ class _ReportMaker:
         else:  # from the last days of the month to the deadline
             window = (deadline - _month_end(self.year, month)).days + 2
             day = deadline - datetime.timedelta(days=rng.randint(0, window))
-        first_submitted = submitted = self._moment(rng, day)
+        first_submitted = submitted = office_moment(rng, self.zone, day)
         row.update(
             first_submitted_at=first_submitted,
             submitted_by_id=rng.choice(filers),
@@ -1057,17 +1061,19 @@ class _ReportMaker:
         )
         if state == State.RETURNED:
             row.update(
-                reviewed_at=self._later(rng, submitted, (1, 4)),
+                reviewed_at=office_later(rng, self.zone, submitted, (1, 4)),
                 reviewed_by_id=rng.choice(reviewers),
                 review_comment=rng.choice(RETURN_REASONS),
                 version=3,
             )
         elif state == State.APPROVED:
             if rng.random() < RETURNED_ONCE_SHARE:  # returned, corrected, submitted again
-                submitted = self._later(rng, self._later(rng, submitted, (1, 4)), (1, 5))
+                submitted = office_later(
+                    rng, self.zone, office_later(rng, self.zone, submitted, (1, 4)), (1, 5)
+                )
                 row["version"] = 4
             row.update(
-                reviewed_at=self._later(rng, submitted, (1, 6)),
+                reviewed_at=office_later(rng, self.zone, submitted, (1, 6)),
                 reviewed_by_id=rng.choice(reviewers),
                 version=row["version"] + 1,
             )

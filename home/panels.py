@@ -437,15 +437,21 @@ def runs_the_street(user: AnyUser) -> bool:
 
 
 def street_panel(
-    checklist: Checklist, month: int, today: datetime.date, now: datetime.datetime
+    checklist: Checklist,
+    month: int,
+    today: datetime.date,
+    now: datetime.datetime,
+    *,
+    figures_month: int,
 ) -> StreetPanel:
-    """Five queries: the figures, the month's overdue reports, the parties without staff,
-    the reminder run, the outbox."""
+    """Five queries: the figures (of ``figures_month``, the month a reading page opens on),
+    the overdue reports of the month being filed, the parties without staff, the reminder
+    run, the outbox."""
     overdue = AssignmentMonth.objects.filter(
         overdue_q(today), year=checklist.year, month=month
     ).count()
     return StreetPanel(
-        headline=headline(checklist, month),
+        headline=headline(checklist, figures_month),
         overdue=overdue,
         without_staff=parties_without_staff(checklist),
         jobs=job_health(now),

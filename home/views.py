@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from communities import access
 from tasks.models import Checklist
+from tasks.periods import opening_month
 
 from . import panels
 
@@ -31,6 +32,10 @@ def home(request: HttpRequest) -> HttpResponse:
         year, month = being_filed
         checklist = Checklist.objects.get(year=year)
         street = panels.runs_the_street(user)
+        reads = panels.reads_the_street(user)
+        # The figures are those of the month the dashboard opens on (the latest with
+        # reports), not of a month being filed that has none yet (``tasks.periods``).
+        figures_month = opening_month(checklist, today) if street or reads else month
         context.update(
             checklist=checklist,
             year=year,
@@ -38,7 +43,11 @@ def home(request: HttpRequest) -> HttpResponse:
             year_closed=checklist.is_closed(today),
             filing=panels.filing_panel(user, checklist, month, today),
             review=panels.review_panel(user, checklist, month, today),
-            street=panels.street_panel(checklist, month, today, timezone.now()) if street else None,
-            leadership=panels.headline(checklist, month) if panels.reads_the_street(user) else None,
+            street=panels.street_panel(
+                checklist, month, today, timezone.now(), figures_month=figures_month
+            )
+            if street
+            else None,
+            leadership=panels.headline(checklist, figures_month) if reads else None,
         )
     return render(request, "home/home.html", context)

@@ -428,8 +428,8 @@ def _more_communities(world: Checklist, count: int) -> None:
         # parties without staff, reminder run, outbox; leadership: month's figures.
         ("community_one_staff", 14),  # 11 + filing 2 + review's check 1
         ("housing_staff", 18),  # 11 + filing 2 + review 5
-        ("street_admin", 23),  # 11 + filing 2 + review 5 + street 5
-        ("leader", 14),  # 11 + filing's check 1 + review's check 1 + figures 1
+        ("street_admin", 24),  # 11 + filing 2 + review 5 + street 5 + the figures' month 1
+        ("leader", 15),  # 11 + filing's check 1 + review's check 1 + figures 1 + their month 1
     ],
 )
 def test_the_home_page_needs_the_same_queries_for_any_number_of_communities(
