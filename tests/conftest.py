@@ -281,6 +281,26 @@ MIGRATION_DATA_STEPS = [
 ]
 
 
+_DB_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def _database_use_declared(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that reaches the database only through ``request.getfixturevalue`` is
+    ordered by pytest-django among the tests without a database, after the committing
+    ones, which leave the database empty: it then finds no role groups, depending on how
+    pytest-xdist shared out the tests. Such a test must say ``django_db`` (or take ``db``)."""
+    yield
+    declared = request.node.get_closest_marker("django_db") is not None or bool(
+        _DB_FIXTURES & set(request.node.fixturenames)
+    )
+    if not declared and _DB_FIXTURES & set(request.fixturenames):
+        pytest.fail(
+            "this test reaches the database through getfixturevalue without a django_db "
+            "mark: mark it @pytest.mark.django_db so that it runs before committing tests"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _migration_rows_in_committing_tests(request: pytest.FixtureRequest) -> None:
     """A test that commits (``transaction=True``) empties the database when it ends. Its

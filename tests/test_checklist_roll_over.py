@@ -61,6 +61,8 @@ from tests.filing import (
     time_travel,
 )
 
+pytestmark = pytest.mark.django_db
+
 ARCHIVED = "该年度清单已归档,只能查看。"
 State = ProgressReport.WorkflowState
 

@@ -20,6 +20,8 @@ from tasks.services import assignments_generate
 
 from .conftest import SHANGHAI, _person, frequency_duty, held_meeting
 
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture(autouse=True)
 def september_5th_2017() -> Any:

@@ -239,6 +239,7 @@ def test_a_login_sent_without_its_security_token_offers_to_sign_in_again(
     assert "CSRF cookie not set." in html
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("person", "address", "sentence"),
     [

@@ -33,6 +33,8 @@ from tasks.services import (
 from tests.conftest import SHANGHAI, _person, assignment_of
 from tests.filing import file_item_report, time_travel
 
+pytestmark = pytest.mark.django_db
+
 ROLES = ("community_one_staff", "housing_staff", "street_admin", "leader")
 
 
