@@ -35,8 +35,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +46,7 @@ from meetings.compliance import year_compliance
 from tasks.models import (
     Assignment,
     Checklist,
+    Item,
     ItemLeadUnit,
     ProgressReport,
     Target,
@@ -112,6 +113,14 @@ class ScoreSheet:
     @property
     def total(self) -> Decimal:
         return self.earned + self.adjusted
+
+    def totals_json(self) -> dict[str, Any]:
+        """The totals of ``as_json`` alone, for the ranking."""
+        return {
+            "earned": str(self.earned),
+            "adjusted": str(self.adjusted),
+            "total": str(self.total),
+        }
 
     def as_json(self) -> dict[str, Any]:
         """The sheet as published (``PublishedScore.sheet``): numbers as strings."""
@@ -184,45 +193,82 @@ class _Year:
     excused: dict[tuple[int, int], list[ProgressReport]]
     manual: dict[tuple[int, int], ManualScore]
     assigned: dict[int, set[int]]  # community → the items assigned to it
+    targets: dict[int, list[Target]]  # item → its targets at the community's own level
+    items: dict[int, list[Item]]  # pillar → its items
 
 
-def _load_year(scheme: Scheme, month: int, today: datetime.date) -> _Year:
+def _scored_reports(
+    checklist: Checklist, months: list[int]
+) -> tuple[dict[tuple[int, int], ProgressReport], dict[tuple[int, int, int], ProgressReport]]:
+    """The approved reports the sheets read, with their figures, in four queries whatever
+    their number:
+
+    - each community assignment's latest approved report in ``months``, keyed by
+      (community, item);
+    - the approved reports whose accepted exception counts 已完成 (the declared status
+      counts once the exception is accepted: ``is_excepted_as_completed``), which excuse
+      a month of a meeting duty, keyed by (community, item, month).
+
+    Which reports those are is read from the summary rows (``dashboards.AssignmentMonth``
+    keeps each month's report and state); then only those reports and their figures are
+    read. PostgreSQL picks the latest with ``DISTINCT ON``; elsewhere (SQLite) a
+    correlated subquery keeps the row that no later approved month follows."""
+    rows = AssignmentMonth.objects.filter(
+        year=checklist.year,
+        month__in=months,
+        state=AssignmentMonth.State.APPROVED,
+        community__isnull=False,
+        item__checklist=checklist,
+        report__isnull=False,
+    ).order_by()
+    if connection.vendor == "postgresql":
+        latest_rows = rows.order_by("assignment_id", "-month").distinct("assignment_id")
+    else:
+        later = rows.filter(assignment_id=OuterRef("assignment_id"), month__gt=OuterRef("month"))
+        latest_rows = rows.exclude(Exists(later))
+    fields = ("report_id", "community_id", "item_id", "month")
+    latest = list(latest_rows.values_list(*fields))
+    excepted = list(
+        rows.filter(
+            report__exception_state=ProgressReport.ExceptionState.ACCEPTED,
+            report__declared_status=ProgressReport.Status.COMPLETED,
+        ).values_list(*fields)
+    )
+    wanted = {row[0] for row in latest} | {row[0] for row in excepted}
+    reports = ProgressReport.objects.only(*_SCORED_REPORT_FIELDS).order_by().in_bulk(wanted)
+    figures: dict[int, dict[int, TargetValue]] = defaultdict(dict)
+    for value in TargetValue.objects.filter(report_id__in=wanted).order_by():
+        figures[value.report_id][value.target_id] = value
+    for report in reports.values():
+        report.__dict__["values_by_target"] = figures[report.pk]  # the cached property
+    return (
+        {(community, item): reports[pk] for pk, community, item, _month in latest},
+        {(community, item, month): reports[pk] for pk, community, item, month in excepted},
+    )
+
+
+# What the sheets read of a report (``_target_line``, ``_item_parts``,
+# ``is_excepted_as_completed``): the rest is never loaded.
+_SCORED_REPORT_FIELDS = (
+    "id",
+    "assignment_id",
+    "year",
+    "month",
+    "status",
+    "declared_status",
+    "exception_state",
+    "exception_reason",
+)
+
+
+def _load_year(
+    scheme: Scheme, month: int, today: datetime.date, *, with_pillars: bool = True
+) -> _Year:
+    """``with_pillars``: whether a criterion scores a pillar (its items are then read)."""
     checklist = scheme.checklist
     # Only the months the checklist owes are scored (``Checklist.months_owed``).
     months = [owed for owed in checklist.months_owed() if owed <= month]
-    latest = (
-        AssignmentMonth.objects.filter(
-            year=checklist.year,
-            month__in=months,
-            state=AssignmentMonth.State.APPROVED,
-            community__isnull=False,
-            item__checklist=checklist,
-        )
-        .values("assignment_id")
-        .annotate(month=Max("month"))
-    )
-    wanted = [(row["assignment_id"], row["month"]) for row in latest]
-    reports: dict[tuple[int, int], ProgressReport] = {}
-    # (community, item, month) → an approved report whose accepted exception counts 已完成
-    excepted: dict[tuple[int, int, int], ProgressReport] = {}
-    if wanted:
-        by_assignment = dict(wanted)
-        candidates = (
-            ProgressReport.objects.filter(
-                assignment_id__in=by_assignment,
-                year=checklist.year,
-                workflow_state=ProgressReport.WorkflowState.APPROVED,
-            )
-            .select_related("assignment__item__checklist")
-            .prefetch_related("assignment__item__targets", "values")
-        )
-        for report in candidates:
-            community_id = report.assignment.community_id
-            assert community_id is not None  # noqa: S101 (filtered on community above)
-            if by_assignment[report.assignment_id] == report.month:
-                reports[(community_id, report.assignment.item_id)] = report
-            if report.month in months and is_excepted_as_completed(report):
-                excepted[(community_id, report.assignment.item_id, report.month)] = report
+    reports, excepted = _scored_reports(checklist, months) if months else ({}, {})
     end_of_month = datetime.date(
         checklist.year, month, calendar.monthrange(checklist.year, month)[1]
     )
@@ -249,7 +295,25 @@ def _load_year(scheme: Scheme, month: int, today: datetime.date) -> _Year:
         item__checklist=checklist, community__isnull=False
     ).values_list("community_id", "item_id"):
         assigned[community_id].add(item_id)
-    return _Year(checklist, month, reports, dict(compliance), dict(excused), manual, dict(assigned))
+    targets: dict[int, list[Target]] = defaultdict(list)
+    for target in Target.objects.filter(
+        item__checklist=checklist, level=Target.Level.PARTY
+    ).select_related("item__checklist"):
+        targets[target.item_id].append(target)
+    items: dict[int, list[Item]] = defaultdict(list)
+    for item in Item.objects.filter(checklist=checklist) if with_pillars else []:
+        items[item.pillar_id].append(item)
+    return _Year(
+        checklist,
+        month,
+        reports,
+        dict(compliance),
+        dict(excused),
+        manual,
+        dict(assigned),
+        targets,
+        items,
+    )
 
 
 def is_excepted_as_completed(report: ProgressReport) -> bool:
@@ -300,7 +364,7 @@ Part = tuple[Decimal, str, list[dict[str, Any]]]
 def _item_parts(item: Any, community: Community, year: _Year) -> list[Part]:
     """An item's targets (the community's own level), each with its attainment; an item
     without measurable targets counts when approved as 已完成."""
-    targets = [t for t in item.targets.all() if t.level == Target.Level.PARTY]
+    targets = year.targets.get(item.pk, [])
     if targets:
         return [_target_line(target, community, year) for target in targets]
     report = year.reports.get((community.pk, item.pk))
@@ -314,7 +378,7 @@ def _pillar_parts(pillar: Any, community: Community, year: _Year) -> list[Part]:
     """A pillar's items assigned to the community, each with its average attainment."""
     assigned = year.assigned.get(community.pk, set())
     parts: list[Part] = []
-    for item in pillar.items.all():
+    for item in year.items.get(pillar.pk, []):
         if item.pk not in assigned:
             continue
         item_parts = _item_parts(item, community, year)
@@ -327,12 +391,13 @@ def _pillar_parts(pillar: Any, community: Community, year: _Year) -> list[Part]:
     return parts or [(Decimal(0), _("本板块没有分派给该社区的任务"), [])]
 
 
-def _line(criterion: Criterion, community: Community, year: _Year) -> ScoreLine:
+def _line(criterion: Criterion, community: Community, year: _Year, *, rule: str) -> ScoreLine:
+    """``rule``: the criterion's rule in words (``get_rule_display``, translated once)."""
     line = ScoreLine(
         criterion_id=criterion.pk,
         title=criterion.title,
         points=criterion.points,
-        rule=criterion.get_rule_display(),
+        rule=rule,
         attainment=None,
         earned=Decimal("0.00"),
         explanation="",
@@ -370,12 +435,10 @@ def score_sheets(
     """Every community's score sheet, ranked (best first; equal totals share a rank)."""
     today = today or timezone.localdate()
     checklist = scheme.checklist
-    year = _load_year(scheme, month, today)
-    criteria = list(
-        scheme.criteria.select_related(
-            "target__item__checklist", "item__checklist"
-        ).prefetch_related("item__targets")
-    )
+    criteria = list(scheme.criteria.select_related("target__item__checklist", "item", "pillar"))
+    rules = {criterion.pk: criterion.get_rule_display() for criterion in criteria}
+    with_pillars = any(criterion.pillar_id is not None for criterion in criteria)
+    year = _load_year(scheme, month, today, with_pillars=with_pillars)
     communities = list(
         Community.objects.filter(
             pk__in=Assignment.objects.filter(item__checklist=checklist).values("community_id")
@@ -394,7 +457,10 @@ def score_sheets(
     sheets = [
         ScoreSheet(
             community=community,
-            lines=[_line(criterion, community, year) for criterion in criteria],
+            lines=[
+                _line(criterion, community, year, rule=rules[criterion.pk])
+                for criterion in criteria
+            ],
             adjustments=adjustments[community.pk],
         )
         for community in communities
@@ -453,30 +519,48 @@ class ReviewRecord:
     reviewed: int = 0
     prompt: int = 0
     waiting: int = 0
-    days: list[float] = field(default_factory=list)
+    median_days: float | None = None
     oldest_waiting_days: int = 0
-
-    @property
-    def median_days(self) -> float | None:
-        return round(statistics.median(self.days), 1) if self.days else None
 
     @property
     def prompt_rate(self) -> float | None:
         return round(self.prompt * 100 / self.reviewed, 1) if self.reviewed else None
 
 
-def review_records(
-    checklist: Checklist, *, now: datetime.datetime | None = None
-) -> list[ReviewRecord]:
-    """Each lead unit's record for the year: reports reviewed, the median days from
-    submission to review, the share reviewed within ``REVIEW_PROMPT_DAYS`` days, and those
-    still waiting (two queries)."""
-    now = now or timezone.now()
-    units: dict[int, ReviewRecord] = {}
-    leads: dict[int, list[int]] = defaultdict(list)
-    for link in ItemLeadUnit.objects.filter(item__checklist=checklist).select_related("unit"):
-        units.setdefault(link.unit_id, ReviewRecord(unit=link.unit))
-        leads[link.item_id].append(link.unit_id)
+# Each lead unit's figures for a checklist's reports, added up in the database; a report
+# counts as reviewed when it left 已提交 with a review after its submission, as
+# ``_review_figures_in_python`` counts it.
+_REVIEW_FIGURES_SQL = """
+SELECT lead.unit_id,
+       count(*) FILTER (WHERE r.reviewed) AS reviewed,
+       count(*) FILTER (WHERE r.reviewed AND r.days <= %(prompt_days)s) AS prompt,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY r.days) FILTER (WHERE r.reviewed),
+       count(*) FILTER (WHERE r.workflow_state = %(submitted)s) AS waiting,
+       min(r.submitted_at) FILTER (WHERE r.workflow_state = %(submitted)s) AS oldest
+FROM (
+    SELECT a.item_id, report.workflow_state, report.submitted_at,
+           report.workflow_state <> %(submitted)s AND report.reviewed_at IS NOT NULL
+               AND report.reviewed_at >= report.submitted_at AS reviewed,
+           EXTRACT(EPOCH FROM report.reviewed_at - report.submitted_at)::float8 / 86400 AS days
+    FROM tasks_progressreport report
+    JOIN tasks_assignment a ON a.id = report.assignment_id
+    JOIN tasks_item item ON item.id = a.item_id
+    WHERE item.checklist_id = %(checklist)s AND report.submitted_at IS NOT NULL
+) r
+JOIN tasks_itemleadunit lead ON lead.item_id = r.item_id
+GROUP BY lead.unit_id
+"""
+
+
+def _review_figures_in_python(
+    checklist: Checklist,
+    units: dict[int, ReviewRecord],
+    leads: dict[int, list[int]],
+    now: datetime.datetime,
+) -> None:
+    """``_REVIEW_FIGURES_SQL`` where ``percentile_cont`` is missing (SQLite); ``leads``:
+    item → its lead units."""
+    days: dict[int, list[float]] = defaultdict(list)
     rows = ProgressReport.objects.filter(
         assignment__item__checklist=checklist, submitted_at__isnull=False
     ).values_list("assignment__item_id", "workflow_state", "submitted_at", "reviewed_at")
@@ -490,10 +574,42 @@ def review_records(
                     record.oldest_waiting_days, (now - submitted_at).days
                 )
             elif reviewed_at is not None and reviewed_at >= submitted_at:
-                days = (reviewed_at - submitted_at).total_seconds() / 86400
+                taken = (reviewed_at - submitted_at).total_seconds() / 86400
                 record.reviewed += 1
-                record.days.append(days)
-                record.prompt += days <= REVIEW_PROMPT_DAYS
+                record.prompt += taken <= REVIEW_PROMPT_DAYS
+                days[unit_id].append(taken)
+    for unit_id, taken_days in days.items():
+        units[unit_id].median_days = round(statistics.median(taken_days), 1)
+
+
+def review_records(
+    checklist: Checklist, *, now: datetime.datetime | None = None
+) -> list[ReviewRecord]:
+    """Each lead unit's record for the year: reports reviewed, the median days from
+    submission to review, the share reviewed within ``REVIEW_PROMPT_DAYS`` days, and those
+    still waiting. Two queries: the units, and their figures added up in the database
+    (on PostgreSQL; elsewhere the reports' dates are added up here)."""
+    now = now or timezone.now()
+    units: dict[int, ReviewRecord] = {}
+    leads: dict[int, list[int]] = defaultdict(list)
+    for link in ItemLeadUnit.objects.filter(item__checklist=checklist).select_related("unit"):
+        units.setdefault(link.unit_id, ReviewRecord(unit=link.unit))
+        leads[link.item_id].append(link.unit_id)
+    if connection.vendor != "postgresql":
+        _review_figures_in_python(checklist, units, leads, now)
+    else:
+        parameters: dict[str, int | str] = {
+            "checklist": checklist.pk,
+            "submitted": ProgressReport.WorkflowState.SUBMITTED.value,
+            "prompt_days": REVIEW_PROMPT_DAYS,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(_REVIEW_FIGURES_SQL, parameters)
+            for unit_id, reviewed, prompt, median, waiting, oldest in cursor.fetchall():
+                record = units[unit_id]
+                record.reviewed, record.prompt, record.waiting = reviewed, prompt, waiting
+                record.median_days = round(median, 1) if median is not None else None
+                record.oldest_waiting_days = max(0, (now - oldest).days) if oldest else 0
     return sorted(units.values(), key=lambda record: (record.unit.order, record.unit.name))
 
 

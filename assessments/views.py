@@ -79,7 +79,16 @@ class Results:
     sheets: list[dict[str, Any]]  # {"community", "rank", "total", "sheet": as_json()}
 
 
-def _results(request: HttpRequest, scheme: Scheme) -> Results:
+def _results(
+    request: HttpRequest,
+    scheme: Scheme,
+    *,
+    totals_only: bool = False,
+    sheet_of: Community | None = None,
+) -> Results:
+    """Live, every sheet is written out line by line (the export) unless ``totals_only``
+    (the ranking) or but ``sheet_of``'s (the score sheet page, which ranks it among the
+    others' totals)."""
     publication = scheme.publications.select_related("published_by").order_by("-number").first()
     may_publish = request.user.has_perm("assessments.publish_scores")
     live = publication is None or (may_publish and request.GET.get("live") == "1")
@@ -94,7 +103,14 @@ def _results(request: HttpRequest, scheme: Scheme) -> Results:
     month = _month(request, scheme)
     computed: list[ScoreSheet] = score_sheets(scheme, month=month)
     sheets = [
-        {"community": s.community, "rank": s.rank, "total": s.total, "sheet": s.as_json()}
+        {
+            "community": s.community,
+            "rank": s.rank,
+            "total": s.total,
+            "sheet": s.totals_json()
+            if totals_only or sheet_of not in (None, s.community)
+            else s.as_json(),
+        }
         for s in computed
     ]
     return Results(scheme, month, publication, True, sheets)
@@ -115,7 +131,7 @@ def _ranking_page(
     request: HttpRequest, scheme: Scheme, *, note: str = "", errors: list[str] | None = None
 ) -> HttpResponse:
     """The ranking page; after a refused publication, with the reason and the note kept."""
-    results = _results(request, scheme)
+    results = _results(request, scheme, totals_only=True)
     criteria = list(scheme.criteria.all())
     return render(
         request,
@@ -187,7 +203,7 @@ class AdjustmentForm(forms.Form):
 def _sheet_page(
     request: HttpRequest, community: Community, scheme: Scheme, form: AdjustmentForm
 ) -> HttpResponse:
-    results = _results(request, scheme)
+    results = _results(request, scheme, sheet_of=community)
     row = next((row for row in results.sheets if row["community"].pk == community.pk), None)
     if row is None:
         raise Http404(_("这个社区不在本年度的考核范围内。"))

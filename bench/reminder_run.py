@@ -10,6 +10,9 @@ the reminder run three days before the deadline (planning, composing one digest 
 person, delivering in-app and by email through Django's in-memory mail backend), the same
 run again (nothing new: the idempotency keys), and the escalation run three days after
 the deadline. Prints one line per step: seconds, reminders, messages, queries.
+
+``bench/reminders.py`` (issue 14) times the same runs delivered to a real SMTP server on
+loopback over several worker processes, with a worker killed mid-batch.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import sys
 import time
 import zoneinfo
@@ -192,17 +194,10 @@ def main() -> None:
     try:
         started = time.perf_counter()
         build(arguments.communities)
+        from bench.machine import machine_line
         from tasks.models import Assignment, ProgressReport
 
-        database = connection.vendor
-        if database == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SHOW server_version")
-                database = f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
-        print(
-            f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}, {database}"
-        )
+        print(machine_line())
         print(
             f"data: {arguments.communities} communities, "
             f"{arguments.communities * STAFF_PER_COMMUNITY} community staff, "

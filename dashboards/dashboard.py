@@ -42,7 +42,9 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils.translation import gettext
 
+from core.dates import month_name
 from dashboards.models import UrgeNotice
 from reminders.due import filing_period
 from reminders.models import Reminder
@@ -206,7 +208,14 @@ class Dashboard:
     def chart_data(self) -> dict[str, Any]:
         """What the page's charts draw (passed to ECharts through ``json_script``)."""
         return {
-            "months": [f"{m}月" for m, _ in self.trend],
+            "months": [month_name(m) for m, _ in self.trend],
+            # The series' names (legends, tooltips), in the page's language.
+            "names": {
+                "reporting": gettext("报送率"),
+                "on_time": gettext("按时率"),
+                "completion": gettext("完成率"),
+                "states": gettext("月报状态"),
+            },
             "reporting": [f.reporting_rate for _, f in self.trend],
             "on_time": [f.on_time_rate for _, f in self.trend],
             "completion": [f.completion_rate for _, f in self.trend],

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities import access
 from communities.models import Community, Membership, Unit
+from core.dates import month_label
 from core.typing import AnyUser
 from tasks.models import Assignment, Item, Pillar, ProgressReport
 
@@ -137,7 +138,8 @@ class AssignmentMonth(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.assignment_id} · {self.year}年{self.month}月 · {self.get_state_display()}"
+        period = month_label(self.year, self.month)
+        return f"{self.assignment_id} · {period} · {self.get_state_display()}"
 
     @property
     def is_received(self) -> bool:
@@ -197,7 +199,7 @@ class PartyMonth(models.Model):
         indexes = [models.Index(fields=["year", "month"], name="party_month_period")]
 
     def __str__(self) -> str:
-        return f"{self.community or self.unit} · {self.year}年{self.month}月"
+        return f"{self.community or self.unit} · {month_label(self.year, self.month)}"
 
 
 def party_assignments(user: AnyUser) -> models.QuerySet[Assignment]:
@@ -295,7 +297,7 @@ class UrgeNotice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.assignment} · {self.year}年{self.month}月 · {self.sent_at:%Y-%m-%d}"
+        return f"{self.assignment} · {month_label(self.year, self.month)} · {self.sent_at:%Y-%m-%d}"
 
     def get_absolute_url(self) -> str:
         return reverse("urge_detail", args=[self.pk])
@@ -306,7 +308,8 @@ class UrgeNotice(models.Model):
 
     @property
     def period_label(self) -> str:
-        return f"{self.year}年{self.month}月"
+        """2017年7月 / July 2017, in the page's language."""
+        return month_label(self.year, self.month)
 
     def filing_deadline(self) -> datetime.date:
         """The month's filing deadline as it stands now (a later granted extension moves

@@ -9,8 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from communities import access
+from core.dates import month_label, month_name
 from core.typing import AnyUser
 from notifications.models import Message
 from notifications.services import notify, party_staff
@@ -75,9 +77,14 @@ def urge_send(
     )
     if year != assignment.item.checklist.year:
         checklist_year = assignment.item.checklist.year
-        raise ValidationError(f"{checklist_year}年度清单的任务只能催办{checklist_year}年的月份。")
+        raise ValidationError(
+            gettext("%(year)s年度清单的任务只能催办%(year)s年的月份。") % {"year": checklist_year}
+        )
     if not assignment.item.checklist.owes_month(year, month):
-        raise ValidationError(f"{year}年{month}月不在清单应报的月份内,无需催办。")
+        raise ValidationError(
+            gettext("%(period)s不在清单应报的月份内,无需催办。")
+            % {"period": month_label(year, month)}
+        )
     state = ProgressReport.WorkflowState
     handed_in = (
         ProgressReport.objects.for_month(year, month)
@@ -87,12 +94,16 @@ def urge_send(
     )
     if handed_in is not None:
         label = state(handed_in).label
-        raise ValidationError(f"{assignment.party} 的 {month}月进展{label},无需催办。")
+        raise ValidationError(
+            gettext("%(party)s 的 %(month)s进展%(state)s,无需催办。")
+            % {"party": assignment.party, "month": month_name(month), "state": label}
+        )
     deadline = assignment.filing_deadline(year, month)
     today = timezone.localdate()
     if not deadline_passed(deadline, today):
         raise ValidationError(
-            f"{month}月进展的填报截止日期为 {deadline:%Y-%m-%d},尚未逾期,不能催办。"
+            gettext("%(month)s进展的填报截止日期为 %(deadline)s,尚未逾期,不能催办。")
+            % {"month": month_name(month), "deadline": f"{deadline:%Y-%m-%d}"}
         )
 
     pending = UrgeNotice.objects.for_cell(assignment.pk, year, month).unacknowledged()

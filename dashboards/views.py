@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from communities import access
+from core.dates import month_name
 from core.http import local_url, logged_in_user
 from core.periods import query_month, query_page, query_pk, query_year
 from reminders.due import parties_without_staff, party_subject
@@ -30,18 +31,19 @@ from reminders.models import Reminder
 from tasks.filing import is_filed_late, is_overdue
 from tasks.models import Checklist, Item, ItemLeadUnit, ProgressReport
 from tasks.periods import asked_period, checklists_in_use, opening_month, period_picker
-from tasks.views import checklist_for, checklists_asked
+from tasks.views import checklist_and_in_use, checklists_asked
 
 from . import services
 from .access import Reach, reach_of
 from .dashboard import (
     Dashboard,
-    dashboard_build,
     filing_reminders_sent,
     latest_urge,
     lead_links,
     report_months,
 )
+from .figure_cache import dashboard_cached
+from .figure_version import figures_version
 from .models import AssignmentMonth, PartyMonth, UrgeNotice, party_assignments
 from .summaries import BEHIND_COUNTED_STATES
 
@@ -86,7 +88,7 @@ def _month_of(request: HttpRequest, checklist: Checklist) -> int:
     return month
 
 
-def _dashboard(request: HttpRequest) -> tuple[Dashboard, Reach]:
+def _dashboard(request: HttpRequest, version: str | None = None) -> tuple[Dashboard, Reach]:
     reach = _viewer_reach(request)
     # The checklist comes with its items and lead units, in the query the figures need.
     links = lead_links(ItemLeadUnit.objects.filter(item__checklist__in=checklists_asked(request)))
@@ -94,13 +96,18 @@ def _dashboard(request: HttpRequest) -> tuple[Dashboard, Reach]:
         raise Http404(_("还没有启用的目标任务清单"))
     checklist = links[0].item.checklist
     month = _month_of(request, checklist)
-    board = dashboard_build(checklist, month, timezone.localdate(), links=links)
+    # The figures come from the cache while no summary row changed (figure_cache).
+    board = dashboard_cached(
+        checklist, month, timezone.localdate(), version=version or figures_version(), links=links
+    )
     return board, reach
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The office's dashboard for a month and the year to date."""
-    board, reach = _dashboard(request)
+    # One version for the figures and the fragments rendered from them (figure_cache).
+    version = figures_version()
+    board, reach = _dashboard(request, version)
     # Whose reminders nobody of theirs receives: for those who see everything (one query).
     unreminded = (
         parties_without_staff(board.checklist) if access.sees_everything(request.user) else []
@@ -114,6 +121,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "reach": reach,
             "chart_data": board.chart_data(),
             "unreminded": unreminded,
+            "figures_version": version,
         },
     )
 
@@ -229,7 +237,8 @@ def matrix(request: HttpRequest) -> HttpResponse:
     """Items (columns) × parties (rows) for a month, each cell coloured by its status and
     linking to its report where the user may open it; late cells offer 催办."""
     reach = _viewer_reach(request)
-    checklist = checklist_for(request)
+    # The checklist and those the period picker offers: one query.
+    checklist, checklists = checklist_and_in_use(request)
     month = _month_of(request, checklist)
     today = timezone.localdate()
     showing_units = request.GET.get("parties") == "units"
@@ -311,7 +320,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
             "month": month,
             "months": report_months(checklist),
             "picker": period_picker(
-                checklists_in_use(),
+                checklists.in_use,
                 year=checklist.year,
                 month=month,
                 keep=request.GET,
@@ -365,11 +374,11 @@ def urge(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("已催办%(party)s填报第 %(number)s 项 %(month)s月进展,等待对方确认收到。")
+                _("已催办%(party)s填报第 %(number)s 项 %(month)s进展,等待对方确认收到。")
                 % {
                     "party": cell.community or cell.unit,
                     "number": cell.item.number,
-                    "month": month,
+                    "month": month_name(month),
                 },
             )
             return redirect(back)

@@ -47,9 +47,12 @@ from django.utils import timezone
 
 from communities.models import (
     Community,
+    CommunityUserObjectPermission,
     Compound,
     CompoundRegister,
+    Membership,
     Unit,
+    UnitUserObjectPermission,
 )
 from communities.roles import Role
 from communities.services import memberships_add_in_bulk
@@ -1282,6 +1285,11 @@ def scale_data_generate(
         written = (
             Community,
             Compound,
+            get_user_model(),
+            get_user_model().groups.through,
+            Membership,
+            CommunityUserObjectPermission,
+            UnitUserObjectPermission,
             Assignment,
             Meeting,
             Meeting.attendees.through,

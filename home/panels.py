@@ -88,6 +88,11 @@ class FilingPanel:
     states: list[StateCount]
     urges: list[UrgeNotice]
     urge_count: int
+    # Over the month's items not submitted yet: the earliest deadline (a granted extension
+    # moves an item's), and how many have a later deadline than the checklist's, up to when.
+    unfiled_deadline: datetime.date | None = None
+    extended: int = 0
+    extended_until: datetime.date | None = None
 
     @property
     def year(self) -> int:
@@ -101,10 +106,20 @@ class FilingPanel:
         return next((s.count for s in self.states if s.state == state), 0)
 
     @property
-    def deadline(self) -> datetime.date:
-        """The checklist's deadline for the month (an extension granted for one item is
-        shown on the filing page, at the item)."""
+    def checklist_deadline(self) -> datetime.date:
         return self.checklist.filing_deadline(self.year, self.month)
+
+    @property
+    def deadline(self) -> datetime.date:
+        """The deadline that comes next: the earliest of the items not submitted yet, each
+        with the extension granted for it (``AssignmentMonth.deadline``); the checklist's
+        when every item is submitted."""
+        return self.unfiled_deadline or self.checklist_deadline
+
+    @property
+    def all_extended(self) -> bool:
+        """Every item not submitted yet has a granted extension: the deadline shown is one."""
+        return self.deadline > self.checklist_deadline
 
     @property
     def days_left(self) -> int:
@@ -130,11 +145,18 @@ class FilingPanel:
                 _("修改被退回的 %(count)s 项") % {"count": returned},
                 workspace_url(self.year, self.month, "returned"),
             )
-        unsubmitted = self.count(State.MISSING) + self.count(State.DRAFT)
-        if unsubmitted:
+        # The button's count is what the page it opens shows: 待填报 items, then drafts.
+        missing = self.count(State.MISSING)
+        if missing:
             return NextStep(
-                _("填报本月 %(count)s 项") % {"count": unsubmitted},
+                _("填报本月 %(count)s 项") % {"count": missing},
                 workspace_url(self.year, self.month, "todo"),
+            )
+        drafts = self.count(State.DRAFT)
+        if drafts:
+            return NextStep(
+                _("提交 %(count)s 项草稿") % {"count": drafts},
+                workspace_url(self.year, self.month, "draft"),
             )
         return NextStep(_("本月已全部提交"), workspace_url(self.year, self.month, "all"), done=True)
 
@@ -153,20 +175,37 @@ def _filing_states() -> list[tuple[str, str, str]]:
 def filing_panel(
     user: AnyUser, checklist: Checklist, month: int, today: datetime.date
 ) -> FilingPanel | None:
-    """The month's assignments the user files for, by state (one query on
-    ``AssignmentMonth``), and the urging notices to the user's community or unit not
-    acknowledged yet (one query, and a count when more than are shown). None when the user
-    files nothing that month."""
-    counts = dict(
+    """The month's assignments the user files for, by state, with the deadlines of those
+    not submitted yet, granted extensions included (one query on ``AssignmentMonth``),
+    and the urging notices to the user's community or unit not acknowledged yet (one
+    query, and a count when more than are shown). None when the user files nothing that
+    month."""
+    unfiled = Q(first_submitted_on__isnull=True)
+    base = checklist.filing_deadline(checklist.year, month)
+    rows = (
         AssignmentMonth.objects.filter(
             assignment__in=Assignment.objects.fileable_by(user),
             year=checklist.year,
             month=month,
         )
         .values_list("state")
-        .annotate(n=Count("pk"))
+        .annotate(
+            n=Count("pk"),
+            earliest=Min("deadline", filter=unfiled),
+            latest=Max("deadline", filter=unfiled & Q(deadline__gt=base)),
+            extended=Count("pk", filter=unfiled & Q(deadline__gt=base)),
+        )
         .order_by()
     )
+    counts: dict[str, int] = {}
+    earliest: list[datetime.date] = []
+    latest: list[datetime.date] = []
+    extended = 0
+    for state, n, first, last, later in rows:
+        counts[state] = n
+        earliest += [first] if first else []
+        latest += [last] if last else []
+        extended += later
     if not counts:
         return None
     urges = UrgeNotice.objects.filter(assignment__in=party_assignments(user)).unacknowledged()
@@ -187,11 +226,22 @@ def filing_panel(
         ],
         urges=shown[:URGES_SHOWN],
         urge_count=len(shown) if len(shown) <= URGES_SHOWN else urges.count(),
+        unfiled_deadline=min(earliest, default=None),
+        extended=extended,
+        extended_until=max(latest, default=None),
     )
 
 
 # ---------------------------------------------------------------------------------------
 # Review
+
+
+def waiting_url(*, item_id: int | None = None, mine: bool = False) -> str:
+    """The review queue of the reports waiting for the user's unit: of one item, or of
+    every item it leads. ``mine`` for a user who sees every party's reports, whose queue
+    would otherwise list the whole street's (``tasks.review_forms.ReviewFilterForm``)."""
+    query = "state=submitted" + (f"&item={item_id}" if item_id else "")
+    return f"{reverse('review_queue')}?{query}" + ("&mine=on" if mine else "")
 
 
 @dataclass
@@ -201,10 +251,11 @@ class ItemWaiting:
     text: str
     year: int
     count: int
+    mine: bool = False
 
     @property
     def url(self) -> str:
-        return f"{reverse('review_queue')}?state=submitted&item={self.item_id}"
+        return waiting_url(item_id=self.item_id, mine=self.mine)
 
 
 @dataclass
@@ -226,6 +277,7 @@ class ReviewPanel:
     overdue: list[OverdueCell]
     overdue_count: int
     overdue_parties: int
+    mine: bool = False  # the user sees every party: the queue's links say 只看本单位
 
     @property
     def year(self) -> int:
@@ -234,6 +286,11 @@ class ReviewPanel:
     @property
     def waiting_total(self) -> int:
         return sum(item.count for item in self.waiting)
+
+    @property
+    def waiting_url(self) -> str:
+        """Every report waiting for the unit, whatever the item."""
+        return waiting_url(mine=self.mine)
 
     @property
     def year_closed(self) -> bool:
@@ -260,6 +317,7 @@ def review_panel(
     reviewed = Assignment.objects.reviewable_by(user)
     if not reviewed.filter(item__checklist=checklist).exists():
         return None
+    mine = access.sees_everything(user)
     waiting = [
         ItemWaiting(
             item_id=row["item_id"],
@@ -267,6 +325,7 @@ def review_panel(
             text=row["item__text"],
             year=row["item__checklist__year"],
             count=row["n"],
+            mine=mine,
         )
         for row in AssignmentMonth.objects.filter(assignment__in=reviewed, state=State.SUBMITTED)
         .values("item_id", "item__number", "item__text", "item__checklist__year")
@@ -309,6 +368,7 @@ def review_panel(
         overdue=overdue,
         overdue_count=totals["n"],
         overdue_parties=totals["communities"] + totals["units"],
+        mine=mine,
     )
 
 

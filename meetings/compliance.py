@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from communities.models import Community
+from core.dates import day_label
 from tasks.models import Assignment, Checklist, Target
 from tasks.registers import Figure, FigureKey
 
@@ -73,9 +74,8 @@ class DutyMonth:
     def explanation(self) -> str:
         """Why, in a sentence (the badge's title)."""
         if self.overdue_on is not None:
-            return gettext("%(month)s月%(day)s日起距上次开展已超过 %(days)s 天") % {
-                "month": self.overdue_on.month,
-                "day": self.overdue_on.day,
+            return gettext("%(day)s起距上次开展已超过 %(days)s 天") % {
+                "day": day_label(self.overdue_on),
                 "days": Target.PERIOD_DAYS[Target.Period(self.duty.period)],
             }
         if self.held < self.required:

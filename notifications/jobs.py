@@ -14,7 +14,9 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="notifications.messages_deliver")
 def messages_deliver() -> int:
-    """Deliver waiting messages, and those a worker that died left claimed."""
+    """Deliver waiting messages, and those a worker that died left claimed, a batch at a
+    time until none is left: the 5-minute sweep, and the helpers a reminder run asks for
+    (``services.messages_deliver_fan_out``)."""
     return services.messages_deliver()
 
 

@@ -3,8 +3,8 @@
 This app delivers and knows nothing of what a message is about: ``reminders`` decides who
 is reminded of what and gathers it into digests, the workflow (``tasks``) and the urging
 notices (``dashboards``) write their messages through ``notify``. Messages are delivered by
-claiming them with a conditional update, so any number of workers may run and none sends
-twice.
+claiming them in batches with one conditional update (``FOR UPDATE SKIP LOCKED``), so any
+number of workers may run and none sends twice.
 """
 
 from __future__ import annotations

@@ -20,14 +20,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Value
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from communities import access
 from communities.models import Community, Unit
 from communities.roles import Role
+from core.dates import day_with_weekday
 from meetings.models import Meeting
 from notifications.models import WebhookEndpoint
 from tasks.filing import deadline_with_extensions
@@ -45,7 +47,6 @@ from .models import Reminder, ReminderSettings
 
 Kind = Reminder.Kind
 ITEMS = "{items}"  # where a filing reminder's text names the items (its reader's own)
-WEEKDAYS = "一二三四五六日"
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,10 @@ class Due:
 
 
 def day_label(day: datetime.date) -> str:
-    return f"{day.month}月{day.day}日(周{WEEKDAYS[day.weekday()]})"
+    """7月3日(周一): a reminder's text is stored, and written in Chinese whatever the
+    language of the request that happens to build it."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        return day_with_weekday(day)
 
 
 def _items_label(numbers: Iterable[int]) -> str:

@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from itertools import islice
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications.models import Message
-from notifications.services import messages_deliver
+from notifications.services import messages_deliver, messages_deliver_fan_out
 
 from .due import Due, due_reminders
 from .models import Reminder, ReminderSettings
@@ -107,9 +107,36 @@ def _compose_chunk(keys: list[str], now: datetime.datetime) -> int:
             )
         )
     Message.objects.bulk_create(messages)
-    for message, group in zip(messages, grouped.values(), strict=True):
-        Reminder.objects.filter(pk__in=[reminder.pk for reminder in group]).update(message=message)
+    _reminders_link(
+        [
+            (reminder.pk, message.pk)
+            for message, group in zip(messages, grouped.values(), strict=True)
+            for reminder in group
+        ]
+    )
     return len(messages)
+
+
+def _reminders_link(links: list[tuple[int, int]]) -> None:
+    """Put each reminder in its message: one ``UPDATE … FROM unnest(…)`` for the chunk on
+    PostgreSQL, Django's ``bulk_update`` (a ``CASE`` per batch) elsewhere."""
+    if not links:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Reminder._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET message_id = link.message_id"  # noqa: S608 — names only
+                " FROM unnest(%s::bigint[], %s::bigint[]) AS link(id, message_id)"
+                f" WHERE {table}.id = link.id",
+                [[pk for pk, _ in links], [message for _, message in links]],
+            )
+        return
+    Reminder.objects.bulk_update(
+        [Reminder(pk=pk, message_id=message) for pk, message in links],
+        ["message"],
+        batch_size=BATCH,
+    )
 
 
 def _digest_title(group: list[Reminder]) -> str:
@@ -129,9 +156,12 @@ def _digest_body(group: list[Reminder]) -> str:
 
 def reminders_run(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """One reminder run: store what is due, gather it into one digest per recipient,
-    deliver. The periodic job and ``manage.py send_reminders`` both call this."""
+    deliver — with the help of other workers when there is more than a batch to send
+    (``messages_deliver_fan_out``). The periodic job and ``manage.py send_reminders`` both
+    call this; ``sent`` counts what this worker sent."""
     now = now or timezone.now()
     due = reminders_plan(now=now)
     composed = digests_compose(now=now)
+    messages_deliver_fan_out()
     sent = messages_deliver()
     return {"due": due, "composed": composed, "sent": sent}

@@ -4,9 +4,10 @@ the communities ``communities.access.communities_visible_to`` gives, the units (
 names are on every item), and the reports ``ProgressReport.objects.visible_to`` gives.
 
 A query is split into words (at most ``MAX_TERMS``); a row is found when it matches every
-word. A word of digits is an item's number (and, for reports, a year); ``7月`` or
-``2017年7月`` is a report's month; any other word is looked for in an item's text, its lead
-units' names, a community's or unit's name. A report's narrative is not searched: at a
+word. A word of digits is an item's number (and, for reports, a year); ``7月``,
+``2017年7月``, ``2017-07``, ``July`` or ``Jul`` (the English pages write July 2017) is a
+report's month; any other word is looked for in an item's text, its lead units' names, a
+community's or unit's name. A report's narrative is not searched: at a
 city's scale (millions of reports) that is a scan of every row, where the words above
 narrow the rows through small tables first."""
 
@@ -31,6 +32,30 @@ MAX_TERMS = 5
 # An item's number or a report's year; longer digit strings are words (a 12345 hotline).
 _NUMBER = re.compile(r"^[0-9]{1,4}$")
 _MONTH = re.compile(r"^(?:(?P<year>[0-9]{4})年)?(?P<month>[0-9]{1,2})月(?:份)?$")
+_ISO_MONTH = re.compile(r"^(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})$")
+# The English pages write July 2017 (core.dates): "July" or "Jul" is a month whatever the
+# page's language, and "2017" beside it a year as above.
+_MONTH_NAMES = {
+    name: number
+    for number, full in enumerate(
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ),
+        start=1,
+    )
+    for name in (full, full[:3])
+}
 
 
 @dataclass(frozen=True)
@@ -56,12 +81,15 @@ def parse_query(text: str) -> Query:
     text = text.strip()[:MAX_QUERY_LENGTH]
     terms = []
     for word in text.split()[:MAX_TERMS]:
-        month = _MONTH.match(word)
+        month = _MONTH.match(word) or _ISO_MONTH.match(word)
+        named = _MONTH_NAMES.get(word.lower().rstrip("."))
         if _NUMBER.match(word):
             terms.append(Term(word, number=int(word)))
         elif month and 1 <= int(month["month"]) <= 12:
             year = int(month["year"]) if month["year"] else None
             terms.append(Term(word, year=year, month=int(month["month"])))
+        elif named is not None:
+            terms.append(Term(word, month=named))
         else:
             terms.append(Term(word))
     return Query(text, terms)

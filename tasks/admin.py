@@ -27,6 +27,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import YearListFilter
+from core.dates import WEEKDAYS
 from core.http import logged_in_user
 from core.spreadsheets import SpreadsheetAdminMixin
 
@@ -628,7 +629,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("星期"))
     def weekday(self, day: CalendarDay) -> str:
-        return "周" + "一二三四五六日"[day.date.weekday()]
+        return str(WEEKDAYS[day.date.weekday()])
 
     @admin.display(description=_("生效"), boolean=True)
     def in_effect(self, day: CalendarDay) -> bool:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities import access
 from communities.models import Community, CompoundRegister, Unit
+from core.dates import month_label
 from core.typing import AnyUser
 
 from . import filing, registers, workdays
@@ -271,6 +272,12 @@ class ItemQuerySet(models.QuerySet["Item"]):
 
     def led_by(self, unit: Unit) -> ItemQuerySet:
         return self.filter(lead_unit_links__unit=unit)
+
+    def reviewable_by(self, user: AnyUser) -> ItemQuerySet:
+        """Items led by a unit the user reviews for."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(access.unit_q(user, access.REVIEW_REPORTS, "lead_unit_links__unit"))
 
 
 class Item(models.Model):
@@ -683,10 +690,7 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
         """Assignments on items led by a unit the user reviews for."""
         if not user.is_authenticated:
             return self.none()
-        led = Item.objects.filter(
-            access.unit_q(user, access.REVIEW_REPORTS, "lead_unit_links__unit")
-        )
-        return self.filter(item__in=led)
+        return self.filter(item__in=Item.objects.reviewable_by(user))
 
 
 class Assignment(models.Model):
@@ -980,18 +984,27 @@ class ProgressReport(models.Model):
                 name="report_accepted_exception_counts_declared",
             ),
         ]
-        indexes = [models.Index(fields=["year", "month", "workflow_state"])]
+        indexes = [
+            models.Index(fields=["year", "month", "workflow_state"]),
+            # The review queue counts the reports in a state (a city's 60,000 submitted
+            # ones) from this index alone, up to the count it shows.
+            models.Index(
+                fields=["workflow_state", "year", "month", "assignment"],
+                name="report_state_period_idx",
+            ),
+        ]
         permissions = [
             ("view_all_reports", _("查看全部月报")),
             ("reopen_report", _("重新打开已审核的月报")),
         ]
 
     def __str__(self) -> str:
-        return f"{self.assignment} · {self.year}年{self.month}月"
+        return f"{self.assignment} · {month_label(self.year, self.month)}"
 
     @property
     def period_label(self) -> str:
-        return f"{self.year}年{self.month}月"
+        """2017年7月 / July 2017, in the page's language."""
+        return month_label(self.year, self.month)
 
     @cached_property
     def values_by_target(self) -> dict[int, TargetValue]:
@@ -1411,7 +1424,8 @@ class DeadlineExtension(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.assignment} · {self.year}年{self.month}月 → {self.requested_deadline}"
+        period = month_label(self.year, self.month)
+        return f"{self.assignment} · {period} → {self.requested_deadline}"
 
 
 class CalendarDay(models.Model):

@@ -34,6 +34,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from core.dates import month_label, year_label
 from core.periods import query_month, query_period, query_year
 
 from .models import Checklist, ProgressReport
@@ -54,6 +55,36 @@ def opening_checklists(today: datetime.date) -> QuerySet[Checklist]:
     the model: ``Checklist.in_opening_order``); one query, which also gives the picker its
     years."""
     return Checklist.in_opening_order(today)
+
+
+@dataclass(frozen=True)
+class PageChecklists:
+    """The checklists in use, in opening order (``opening_checklists``), loaded once for a
+    page: the checklist the page shows is one of them, and the period picker offers them
+    all, so that the picker costs no query of its own."""
+
+    in_use: list[Checklist]
+
+    @property
+    def opening(self) -> Checklist | None:
+        """The checklist a page opens on."""
+        return self.in_use[0] if self.in_use else None
+
+    def of_year(self, year: int | None) -> Checklist | None:
+        """The checklist in use of ``year``; the opening one when ``year`` is None."""
+        if year is None:
+            return self.opening
+        return next((checklist for checklist in self.in_use if checklist.year == year), None)
+
+    def being_filed(self, today: datetime.date) -> tuple[int, int] | None:
+        """``Checklist.being_filed`` read from the checklists loaded."""
+        checklist = self.opening
+        return None if checklist is None else (checklist.year, checklist.month_being_filed(today))
+
+
+def page_checklists(today: datetime.date) -> PageChecklists:
+    """The checklists in use for a page and its picker: one query."""
+    return PageChecklists(list(opening_checklists(today)))
 
 
 def opening_checklist(today: datetime.date) -> Checklist | None:
@@ -164,9 +195,6 @@ def period_picker(
 
 def _group(year: int, months: list[int]) -> tuple[str, list[tuple[str, str]]]:
     return (
-        _("%(year)s年") % {"year": year},
-        [
-            (period_value(year, m), _("%(year)s年%(month)s月") % {"year": year, "month": m})
-            for m in months
-        ],
+        year_label(year),
+        [(period_value(year, m), month_label(year, m)) for m in months],
     )

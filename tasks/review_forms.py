@@ -6,19 +6,26 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.text import format_lazy
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Unit
-from core.periods import FIRST_YEAR, LAST_YEAR, parse_int
+from core.dates import month_label, month_name_lazy, year_label
+from core.periods import FIRST_YEAR, LARGEST_PK, LAST_YEAR, parse_int
 
 from .models import AssignmentQuerySet, Checklist, Item, ProgressReport
 from .periods import checklists_in_use, period_value
 
-MONTH_CHOICES = [(month, format_lazy(_("{month}月"), month=month)) for month in range(1, 13)]
+MONTH_CHOICES = [(month, month_name_lazy(month)) for month in range(1, 13)]
 
 # The queue's filters read from links and not drawn: the period select stands for them.
 PERIOD_PARTS = ("year", "month")
+
+# Up to this many communities the party select lists them all; beyond (a district, a city),
+# it lists the units and the community chosen, and the communities are found by name.
+PARTY_CHOICES_LISTED = 60
+# The communities a name search offers at most.
+COMMUNITY_MATCHES_SHOWN = 20
 
 # Drafts belong to the party until submitted: the queue never lists them.
 QUEUE_STATES = [
@@ -44,6 +51,20 @@ class ReviewFilterForm(forms.Form):
         label=_("任务"), required=False, queryset=Item.objects.none(), empty_label=_("全部任务")
     )
     party = forms.ChoiceField(label=_("责任单位"), required=False)
+    # Shown when the communities are too many to list (``PARTY_CHOICES_LISTED``): part of a
+    # community's name; one match filters by it, several are offered as links.
+    community = forms.CharField(
+        label=_("查找社区"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("输入社区名称的一部分"),
+                "autocomplete": "off",
+            }
+        ),
+    )
     # One select of a year or a month owed (``2017`` or ``2017-07``); ``year`` and
     # ``month`` still read the links that name them, and are not drawn (``PERIOD_PARTS``).
     period = forms.ChoiceField(label=_("年月"), required=False)
@@ -66,13 +87,28 @@ class ReviewFilterForm(forms.Form):
         self, data: Any = None, *, assignments: AssignmentQuerySet, offer_mine: bool
     ) -> None:
         super().__init__(data)
+        # Each choice asks whether one of the covered assignments is its (an index lookup
+        # each), never the other way round: the assignments are 36 a community.
         self.fields["item"].queryset = (  # type: ignore[attr-defined]
-            Item.objects.filter(pk__in=assignments.values("item_id"))
+            Item.objects.filter(Exists(assignments.filter(item=OuterRef("pk"))))
             .select_related("checklist")
             .order_by("-checklist__year", "number")
         )
-        communities = Community.objects.filter(pk__in=assignments.values("community_id"))
-        units = Unit.objects.filter(pk__in=assignments.values("unit_id"))
+        covered = Community.objects.filter(
+            Exists(assignments.filter(community=OuterRef("pk")))
+        ).order_by("order", "pk")
+        communities = list(covered[: PARTY_CHOICES_LISTED + 1])
+        # Too many to list: the chosen one only (so that it shows and validates), and the
+        # search field finds the others.
+        self.searches_communities = len(communities) > PARTY_CHOICES_LISTED
+        if self.searches_communities:
+            chosen = _community_pk(self.data.get("party", "") if data is not None else "")
+            communities = list(covered.filter(pk=chosen)) if chosen else []
+        else:
+            del self.fields["community"]
+        self.community_matches: list[tuple[str, str]] = []
+        self.covered_communities = covered
+        units = Unit.objects.filter(Exists(assignments.filter(unit=OuterRef("pk"))))
         groups = [
             (_("社区"), [(f"community-{c.pk}", c.name) for c in communities]),
             (_("单位"), [(f"unit-{u.pk}", u.name) for u in units]),
@@ -87,14 +123,13 @@ class ReviewFilterForm(forms.Form):
             ("", _("全部月份")),
             *(
                 (
-                    _("%(year)s年") % {"year": checklist.year},
+                    year_label(checklist.year),
                     [
                         (str(checklist.year), _("%(year)s年全年") % {"year": checklist.year}),
                         *(
                             (
                                 period_value(checklist.year, month),
-                                _("%(year)s年%(month)s月")
-                                % {"year": checklist.year, "month": month},
+                                month_label(checklist.year, month),
                             )
                             for month in checklist.months_owed()
                         ),
@@ -123,6 +158,24 @@ class ReviewFilterForm(forms.Form):
         self.is_valid()
         data = self.cleaned_data
         lookups: dict[str, Any] = {}
+        if data.get("community") and not data.get("party"):
+            matches = list(
+                self.covered_communities.filter(name__icontains=data["community"])[
+                    : COMMUNITY_MATCHES_SHOWN + 1
+                ]
+            )
+            if len(matches) == 1:
+                data["party"] = f"community-{matches[0].pk}"
+                # Drawn as chosen in the select, and the search box cleared.
+                self.fields["party"].choices = [  # type: ignore[attr-defined]
+                    *self.fields["party"].choices,  # type: ignore[attr-defined]
+                    (_("社区"), [(data["party"], matches[0].name)]),
+                ]
+                bound = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
+                bound["party"], bound["community"] = data["party"], ""
+                self.data = bound
+            else:
+                self.community_matches = [(f"community-{c.pk}", c.name) for c in matches]
         if data.get("state"):
             lookups["workflow_state"] = data["state"]
         if data.get("item"):
@@ -244,3 +297,14 @@ class BulkApproveForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+def _community_pk(party: str) -> int | None:
+    """The community a ``party`` value names (``community-12``), if it does."""
+    kind, _dash, pk = party.partition("-")
+    if kind != "community":
+        return None
+    try:
+        return parse_int(pk, minimum=1, maximum=LARGEST_PK)
+    except ValueError:
+        return None

@@ -15,16 +15,20 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from communities import access
+from communities.models import Community
+from core.dates import month_label
 from core.http import local_url, logged_in_user
 from core.periods import LARGEST_PK, parse_int, query_page
 from core.typing import AnyUser
@@ -38,13 +42,14 @@ from .models import (
     Evaluation,
     Evidence,
     Item,
+    ItemQuerySet,
     ProgressReport,
-    ProgressReportQuerySet,
     evaluate_assignment_month,
     prefetch_register_figures,
 )
 from .periods import opening_month, period_picker
 from .review_forms import (
+    QUEUE_STATES,
     ApproveForm,
     BulkApproveForm,
     ExtensionDecisionForm,
@@ -53,7 +58,7 @@ from .review_forms import (
     ReturnForm,
     ReviewFilterForm,
 )
-from .selectors import report_for_user, reports_with_details
+from .selectors import REPORT_PREFETCH, report_for_user, reports_with_details
 
 QUEUE_PAGE_SIZE = 50
 # Pending extension requests are few (one per assignment and month at most, decided within
@@ -96,26 +101,274 @@ class QueueRow:
     approvable: bool = False  # offered a checkbox for 批量通过 (``_bulk_approvable``)
 
 
-# The queue's order, as (lookup, descending): newest month first, then the item, then its
-# communities before its units. Written once: the queue sorts by it and "下一份" follows it.
-QUEUE_ORDER = (
+# The queue counts its reports up to this many; beyond, it says "more than" (an exact
+# count of a city's 60,000 waiting reports would read them all, on every page).
+QUEUE_COUNT_LIMIT = 250
+
+# The queue in its order: newest month first, then the item's number, then its
+# communities before its units, each by its order (communities of equal order by their
+# number, a unit's two assignments by their reports'); "下一份" follows it from a report's
+# ``_position``. The order's keys live on four tables, so no index holds it, and sorting
+# the queue means reading all of it. But each (year, month, item) is a group of its own,
+# 12 a year per item whatever the number of communities: the groups are listed in order
+# (``items``: the ids of the items the queue covers), and for each a LATERAL walks the
+# communities by ``community_order_idx`` (an index lookup of the assignment and of the
+# report each; ``OFFSET 0`` keeps PostgreSQL from turning the walk into a join of all the
+# item's assignments), then the units, and stops at ``depth`` rows: a page reads its
+# groups' first rows and stops. ``current``: the group of the position read after
+# (下一份), whose rows up to it are skipped; the groups before it are left out.
+QUEUE_SQL = """
+SELECT q.id
+FROM (
+    SELECT i.id AS item_id, i.number, k.year, m.month,
+           (k.year, m.month, i.number) = (%(year)s, %(month)s, %(number)s) AS current
+    FROM tasks_item i
+    JOIN tasks_checklist k ON k.id = i.checklist_id
+    CROSS JOIN generate_series(1, 12) AS m(month)
+    WHERE i.id = ANY(%(items)s) {groups}
+      -- from the group of the position read after (none: year 0), on
+      AND (%(year)s = 0 OR (k.year, m.month) < (%(year)s, %(month)s)
+           OR ((k.year, m.month) = (%(year)s, %(month)s) AND i.number >= %(number)s))
+    ORDER BY k.year DESC, m.month DESC, i.number
+) g
+CROSS JOIN LATERAL (
+    (SELECT 0 AS kind, c."order" AS party_order, c.id AS party_id, found.id
+     FROM communities_community c
+     CROSS JOIN LATERAL (
+         SELECT r.id
+         FROM tasks_assignment a
+         JOIN tasks_progressreport r ON r.assignment_id = a.id
+         WHERE a.community_id = c.id AND a.item_id = g.item_id
+           AND r.year = g.year AND r.month = g.month
+           AND r.workflow_state = ANY(%(states)s)
+         OFFSET 0
+     ) found
+     WHERE c."order" >= CASE WHEN g.current THEN %(order)s ELSE 0 END
+       AND (NOT g.current OR (c."order", c.id) > (%(order)s, %(party)s)) {communities}
+     ORDER BY c."order", c.id
+     LIMIT %(depth)s)
+    UNION ALL
+    (SELECT 1 AS kind, u."order" AS party_order, r.id AS party_id, r.id
+     FROM communities_unit u
+     JOIN tasks_assignment a ON a.unit_id = u.id
+     JOIN tasks_progressreport r ON r.assignment_id = a.id
+     WHERE a.item_id = g.item_id AND r.year = g.year AND r.month = g.month
+       AND r.workflow_state = ANY(%(states)s) {units}
+       AND (NOT g.current OR (u."order", r.id) > (%(unit_order)s, %(unit_pk)s))
+     ORDER BY u."order", r.id
+     LIMIT %(depth)s)
+) q
+ORDER BY g.year DESC, g.month DESC, g.number, q.kind, q.party_order, q.party_id
+LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+# How many reports the queue holds, up to ``QUEUE_COUNT_LIMIT`` + 1: the reports in the
+# states asked, newest month first from ``report_state_period_idx`` or the (year, month,
+# state) index, each with its assignment (its item, its party). The order makes
+# PostgreSQL read an index and stop, where it would scan the table for a LIMIT. Not
+# restricted to the checklist's year: a report's year is its checklist's
+# (``services._check_month``), as the groups of ``QUEUE_SQL`` assume.
+QUEUE_COUNT_SQL = """
+SELECT count(*) FROM (
+    SELECT 1
+    FROM tasks_progressreport r
+    JOIN tasks_assignment a ON a.id = r.assignment_id
+    WHERE {states} AND a.item_id = ANY(%(items)s) {filters}
+    ORDER BY r.year DESC, r.month DESC
+    LIMIT %(count_limit)s
+) counted
+"""
+
+# No report before this position: the first page.
+_START = {"year": 0, "month": 0, "number": 0, "kind": 0, "order": -1, "party": 0}
+
+
+class QueueReports:
+    """The queue's reports, for a ``Paginator``: ``count()`` up to ``QUEUE_COUNT_LIMIT`` +
+    1, and a slice read in the queue's order by ``QUEUE_SQL`` (ids, then the reports with
+    all a row needs, in the same queries whatever the slice)."""
+
+    def __init__(self, *, lookups: dict[str, Any], items: ItemQuerySet, led: ItemQuerySet) -> None:
+        self.led = led
+        self.params: dict[str, Any] = {
+            "states": [lookups["workflow_state"]]
+            if "workflow_state" in lookups
+            else [str(state.value) for state in QUEUE_STATES],
+            "count_limit": QUEUE_COUNT_LIMIT + 1,
+            # The items covered (40 a year, whatever the number of communities): one query.
+            "items": list(items.order_by().values_list("pk", flat=True).distinct()),
+        }
+        groups, filters, communities, units = [], [], [], []
+        if "assignment__item" in lookups:
+            self.params["item"] = lookups["assignment__item"].pk
+            groups.append("AND i.id = %(item)s")
+            filters.append("AND a.item_id = %(item)s")
+        for key in ("year", "month"):
+            if key in lookups:
+                self.params[f"only_{key}"] = lookups[key]
+                groups.append(f"AND {'k.year' if key == 'year' else 'm.month'} = %(only_{key})s")
+                filters.append(f"AND r.{key} = %(only_{key})s")
+        if "assignment__community_id" in lookups:
+            self.params["community"] = lookups["assignment__community_id"]
+            communities.append("AND c.id = %(community)s")
+            units.append("AND false")
+            filters.append("AND a.community_id = %(community)s")
+        if "assignment__unit_id" in lookups:
+            self.params["unit"] = lookups["assignment__unit_id"]
+            communities.append("AND false")
+            units.append("AND u.id = %(unit)s")
+            filters.append("AND a.unit_id = %(unit)s")
+        self.sql = QUEUE_SQL.format(
+            groups=" ".join(groups),
+            communities=" ".join(communities),
+            units=" ".join(units),
+        )
+        # One state as an equality: PostgreSQL then reads report_state_period_idx in order.
+        self.count_sql = QUEUE_COUNT_SQL.format(
+            states="r.workflow_state = %(state)s"
+            if len(self.params["states"]) == 1
+            else "r.workflow_state = ANY(%(states)s)",
+            filters=" ".join(filters),
+        )
+        self.params["state"] = self.params["states"][0]
+        self.lookups = lookups
+
+    @property
+    def _portable(self) -> bool:
+        """Not PostgreSQL (SQLite, the portal's embedded default): the same queue in the
+        same order through the ORM, which sorts what it reads (a street's few thousand
+        reports; the walk above is for a city's million on PostgreSQL)."""
+        return connection.vendor != "postgresql"
+
+    def _ordered(self) -> Any:
+        reports = ProgressReport.objects.filter(
+            workflow_state__in=self.params["states"],
+            assignment__item_id__in=self.params["items"],
+            **self.lookups,
+        )
+        return reports.annotate(
+            queue_kind=Case(
+                When(assignment__community__isnull=False, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            queue_order=Coalesce("assignment__community__order", "assignment__unit__order"),
+            queue_party=Coalesce("assignment__community_id", "pk"),
+        ).order_by(*(f"-{key}" if descending else key for key, descending in _QUEUE_KEYS))
+
+    def count(self) -> int:
+        if self._portable:
+            return int(self._ordered()[: QUEUE_COUNT_LIMIT + 1].count())
+        with connection.cursor() as cursor:
+            cursor.execute(self.count_sql, self.params)
+            (counted,) = cursor.fetchone()
+        return int(counted)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def ids(self, *, offset: int, limit: int, after: dict[str, int] | None = None) -> list[int]:
+        """The ids of ``limit`` reports from ``offset``, after the position ``after``
+        (``_START`` and ``_position``'s keys) when given."""
+        position = after or _START
+        if self._portable:
+            ordered = self._ordered()
+            if after is not None:
+                # Lexicographic "after": equal on the first keys, beyond on the next one.
+                beyond = Q(pk__in=[])
+                for index, (key, descending) in enumerate(_QUEUE_KEYS):
+                    equal = {name: after[field] for name, field in _QUEUE_KEYS_FIELDS[:index]}
+                    value = after[_QUEUE_KEYS_FIELDS[index][1]]
+                    beyond |= Q(**equal, **{f"{key}__{'lt' if descending else 'gt'}": value})
+                ordered = ordered.filter(beyond)
+            return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
+        kind = position["kind"]
+        params = {
+            **self.params,
+            "year": position["year"],
+            "month": position["month"],
+            "number": position["number"],
+            # A position among the units skips the group's communities, and the other way.
+            "order": position["order"] if kind == 0 else LARGEST_PARTY_ORDER,
+            "party": position["party"] if kind == 0 else LARGEST_PK,
+            "unit_order": position["order"] if kind == 1 else -1,
+            "unit_pk": position["party"] if kind == 1 else 0,
+            "depth": offset + limit,
+            "limit": limit,
+            "offset": offset,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            return [pk for (pk,) in cursor.fetchall()]
+
+    def __getitem__(self, index: slice) -> list[ProgressReport]:
+        if not isinstance(index, slice):
+            raise TypeError("the queue is read a page at a time")
+        offset = index.start or 0
+        ids = self.ids(offset=offset, limit=index.stop - offset)
+        # The ids are of reports the user may open (non-drafts on the items covered), so
+        # the reports are fetched by their keys, with no visibility subquery to plan; their
+        # assignments by theirs, in a query of their own: joined, PostgreSQL may hash a
+        # district's assignments to find fifty.
+        assignments = Assignment.objects.select_related(
+            "item__checklist", "item__pillar", "community", "unit"
+        ).annotate(led=Exists(self.led.filter(pk=OuterRef("item_id"))))
+        found = (
+            ProgressReport.objects.filter(pk__in=ids)
+            .order_by()
+            .select_related("submitted_by", "reviewed_by", "exception_decided_by")
+            .prefetch_related(Prefetch("assignment", queryset=assignments), *REPORT_PREFETCH)
+        )
+        by_pk = {report.pk: report for report in found}
+        for report in by_pk.values():
+            report.may_review = report.assignment.led  # type: ignore[attr-defined]  # annotate()
+        return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
+# ``QUEUE_SQL``'s order as ORM lookups (descending or not) for the portable path, and the
+# ``_position`` key each compares with.
+_QUEUE_KEYS = (
     ("year", True),
     ("month", True),
     ("assignment__item__number", False),
-    ("queue_party_kind", False),
-    ("queue_party_order", False),
-    ("pk", False),
+    ("queue_kind", False),
+    ("queue_order", False),
+    ("queue_party", False),
 )
+_QUEUE_KEYS_FIELDS = tuple(
+    (key, field)
+    for (key, _descending), field in zip(
+        _QUEUE_KEYS, ("year", "month", "number", "kind", "order", "party"), strict=True
+    )
+)
+
+
+# Above any community's order (a PositiveSmallIntegerField): "after the last community".
+LARGEST_PARTY_ORDER = 32767
+
+
+def _position(report: ProgressReport) -> dict[str, int]:
+    """Where ``report`` stands in the queue's order (``QUEUE_SQL``)."""
+    return {
+        "year": report.year,
+        "month": report.month,
+        "number": report.assignment.item.number,
+        "kind": 0 if report.assignment.community_id else 1,
+        "order": report.assignment.party.order,
+        # Communities of equal order follow their numbers, a unit's reports theirs.
+        "party": report.assignment.community_id or report.pk,
+    }
 
 
 @dataclass(frozen=True)
 class Queue:
     """The queue a user sees with the filters of a query string: its form and its reports
-    (filtered, in ``QUEUE_ORDER``, annotated ``may_review``)."""
+    (filtered, in the queue's order, with ``may_review``)."""
 
     form: ReviewFilterForm
-    reports: ProgressReportQuerySet
+    reports: QueueReports
     reviewed: AssignmentQuerySet
+    led: ItemQuerySet  # the items the user's unit leads
     everything: bool
     reviews_any: bool
 
@@ -137,23 +390,18 @@ def _queue(user: AnyUser, data: QueryDict) -> Queue:
         offer_mine=everything and reviews_any,
     )
     lookups = form.filter_values()
-    reports = reports_with_details(user).exclude(workflow_state=ProgressReport.WorkflowState.DRAFT)
-    if not everything or form.cleaned_data.get("mine"):
-        reports = reports.reviewable_by(user)
-    reports = (
-        reports.filter(**lookups)
-        .annotate(
-            may_review=Exists(reviewed.filter(pk=OuterRef("assignment_id"))),
-            queue_party_kind=Case(
-                When(assignment__community__isnull=False, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-            queue_party_order=Coalesce("assignment__community__order", "assignment__unit__order"),
-        )
-        .order_by(*(f"-{key}" if descending else key for key, descending in QUEUE_ORDER))
-    )
-    return Queue(form, reports, reviewed, everything, reviews_any)
+    # Drafts never; the reports on the items the user's unit leads, unless the user sees
+    # everything and did not ask for their own.
+    led = Item.objects.reviewable_by(user)
+    items = Item.objects.all() if everything and not form.cleaned_data.get("mine") else led
+    reports = QueueReports(lookups=lookups, items=items, led=led)
+    return Queue(form, reports, reviewed, led, everything, reviews_any)
+
+
+def _leads(led: ItemQuerySet) -> Exists:
+    """Whether the user's unit leads a row's item (``may_review``, ``may_decide``): asked
+    of the few items led, never of the assignments they cover."""
+    return Exists(led.filter(pk=OuterRef("assignment__item_id")))
 
 
 def _queue_address(data: QueryDict) -> str:
@@ -176,22 +424,25 @@ def _next_in_queue(user: AnyUser, back: str, report: ProgressReport) -> int | No
         queue = _queue(user, QueryDict(address.query))
     except PermissionDenied:
         return None
-    party = report.assignment.party
-    position = {
-        "year": report.year,
-        "month": report.month,
-        "assignment__item__number": report.assignment.item.number,
-        "queue_party_kind": 0 if report.assignment.community_id else 1,
-        "queue_party_order": party.order,
-        "pk": report.pk,
-    }
-    # Lexicographic "after": equal on the first keys, beyond on the next one.
-    after = Q(pk__in=[])
-    for index, (key, descending) in enumerate(QUEUE_ORDER):
-        equal = {name: position[name] for name, _descending in QUEUE_ORDER[:index]}
-        beyond = {f"{key}__{'lt' if descending else 'gt'}": position[key]}
-        after |= Q(**equal, **beyond)
-    return queue.reports.filter(after).values_list("pk", flat=True).first()
+    following = queue.reports.ids(offset=0, limit=1, after=_position(report))
+    return following[0] if following else None
+
+
+class QueuePaginator(Paginator):
+    """Counts up to ``QUEUE_COUNT_LIMIT`` reports and knows when there are more: the pages
+    beyond are not offered (the filters narrow the queue)."""
+
+    @cached_property
+    def counted(self) -> int:
+        return int(self.object_list.count())  # type: ignore[attr-defined]  # QueueReports
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, QUEUE_COUNT_LIMIT)
+
+    @property
+    def more_than_counted(self) -> bool:
+        return self.counted > QUEUE_COUNT_LIMIT
 
 
 @require_safe
@@ -200,8 +451,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     the pending extension requests. Users who see everything read every party's reports
     here; they act only where their own unit leads the item."""
     queue = _queue(request.user, request.GET)
-    may_review = Exists(queue.reviewed.filter(pk=OuterRef("assignment_id")))
-    page = query_page(request, Paginator(queue.reports, QUEUE_PAGE_SIZE))
+    paginator = QueuePaginator(queue.reports, QUEUE_PAGE_SIZE)  # type: ignore[arg-type]
+    page = query_page(request, paginator)
     today = timezone.localdate()
     on_page = list(page)
     prefetch_register_figures(on_page)  # the meeting register's figures, for all at once
@@ -220,11 +471,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "requested_by",
         )
         .prefetch_related("assignment__extensions")
-        .annotate(may_decide=may_review)
+        .annotate(may_decide=_leads(queue.led))
         .order_by("requested_at", "pk")
     )
     if not queue.everything:
-        pending = pending.filter(assignment__in=queue.reviewed)
+        pending = pending.filter(assignment__item__in=queue.led)
     extensions = list(pending[: EXTENSIONS_SHOWN + 1])
 
     return render(
@@ -629,7 +880,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
     names = {
         "party": str(extension.assignment.party),
         "item": extension.assignment.item.number,
-        "period": f"{extension.year}年{extension.month}月",
+        "period": month_label(extension.year, extension.month),
         "date": f"{extension.requested_deadline:%Y-%m-%d}",
     }
     if form.cleaned_data["grant"]:
@@ -664,26 +915,96 @@ def _item_month(request: HttpRequest, checklist: Checklist) -> tuple[int, int]:
     return checklist.year, month or opening_month(checklist, timezone.localdate())
 
 
+# Parties (rows) per page of an item's month, as the matrix pages its parties.
+ITEM_PAGE_SIZE = 50
+# Up to this many parties, the item page names them all above the month's table.
+PARTIES_NAMED = 60
+
+
+class ItemParties:
+    """An item's assignments in the page's order (its communities by their order, then its
+    units, the street-level ones last), for a ``Paginator``: counted from the assignments'
+    indexes, and a page read by walking ``community_order_idx`` (an index lookup of the
+    assignment each) and the item's few unit assignments: no sort of the item's 6,000."""
+
+    def __init__(self, item: Item) -> None:
+        self.item = item
+        self.communities = Community.objects.filter(assignments__item=item).order_by("order", "pk")
+        self.units = item.assignments.filter(unit__isnull=False).order_by(
+            "is_street_level", "unit__order", "pk"
+        )
+
+    @cached_property
+    def community_count(self) -> int:
+        # From the (item, community) unique index alone.
+        return self.item.assignments.filter(community__isnull=False).count()
+
+    @cached_property
+    def unit_count(self) -> int:
+        return self.units.count()
+
+    def count(self) -> int:
+        return self.community_count + self.unit_count
+
+    def ids(self, offset: int, stop: int) -> list[int]:
+        """The assignment ids from ``offset`` to ``stop`` in the page's order."""
+        ids: list[int] = []
+        if offset < self.community_count:
+            ids += self.communities.values_list("assignments__pk", flat=True)[
+                offset : min(stop, self.community_count)
+            ]
+        if stop > self.community_count:
+            ids += self.units.values_list("pk", flat=True)[
+                max(0, offset - self.community_count) : stop - self.community_count
+            ]
+        return ids
+
+    def __getitem__(self, index: slice) -> list[int]:
+        return self.ids(index.start or 0, index.stop)
+
+
 @require_safe
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An item with its targets and parties, and each party's state for one month. Users
     who see everything and the item's lead units see every party (a lead unit not the
-    parties' drafts); everyone else sees their own party's row."""
+    parties' drafts), a page at a time; everyone else sees their own party's rows."""
     item = get_object_or_404(Item.objects.with_details(), pk=pk)
     year, month = _item_month(request, item.checklist)
     user = request.user
     everything = access.sees_everything(user)
-    sees_all_parties = everything or (
-        Assignment.objects.reviewable_by(user).filter(item=item).exists()
+    sees_all_parties = everything or Item.objects.reviewable_by(user).filter(pk=item.pk).exists()
+    own = list(
+        Assignment.objects.fileable_by(user)
+        .filter(item=item)
+        .order_by()
+        .values_list("pk", flat=True)
     )
-    own = set(Assignment.objects.fileable_by(user).filter(item=item).values_list("pk", flat=True))
 
-    month_reports = ProgressReport.objects.filter(year=year, month=month)
-    # ``item.assignments`` gives every assignment the same ``item`` (with its prefetched
-    # targets), and the reports prefetch points each report back at its assignment, so
-    # judging the targets below needs no further query.
+    parties = ItemParties(item)
+    page = None
+    if sees_all_parties:
+        page = query_page(request, Paginator(parties, ITEM_PAGE_SIZE))  # type: ignore[arg-type]
+        shown = item.assignments.filter(pk__in=list(page))
+    else:
+        # Their own rows only (a community's one, a unit's one or two), never found by
+        # reading the item's other parties.
+        shown = item.assignments.filter(pk__in=own)
+
+    month_reports = ProgressReport.objects.filter(year=year, month=month).order_by()
+    # ``visible_to(user)`` for the rows shown, whose parties are known: everything for those
+    # who see everything and on one's own rows; a lead unit not the others' drafts. Said
+    # here by the assignments' keys, where ``visible_to`` would read every assignment the
+    # user files for or reviews.
+    visible = month_reports
+    if not everything and sees_all_parties:
+        visible = visible.filter(
+            ~Q(workflow_state=ProgressReport.WorkflowState.DRAFT) | Q(assignment_id__in=own)
+        )
+    # ``item`` is set on each assignment (with its prefetched targets), and the reports
+    # prefetch points each report back at its assignment, so judging the targets below
+    # needs no further query.
     assignments = list(
-        item.assignments.select_related("community", "unit")
+        shown.select_related("community", "unit")
         .prefetch_related(
             # this month's extensions are all ``filing_deadline(year, month)`` reads
             Prefetch(
@@ -691,16 +1012,24 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             Prefetch(
                 "reports",
-                queryset=month_reports.visible_to(user).prefetch_related("values"),
+                queryset=visible.prefetch_related("values"),
                 to_attr="visible_reports",
             ),
         )
         .annotate(has_report=Exists(month_reports.filter(assignment=OuterRef("pk"))))
-        .order_by("is_street_level", "community__order", "unit__order")
     )
+    for assignment in assignments:
+        assignment.item = item
+    if page is not None:
+        position = {pk: index for index, pk in enumerate(page)}
+        assignments.sort(key=lambda assignment: position[assignment.pk])
+    else:
+        assignments.sort(
+            key=lambda a: (a.is_street_level, a.community is None, a.party.order, a.pk)
+        )
 
     today = timezone.localdate()
-    # The meeting register's figures (frequency targets) of every party, at once.
+    # The meeting register's figures (frequency targets) of the rows shown, at once.
     figures = registers.figures(
         checklist=item.checklist,
         assignments=assignments,
@@ -708,8 +1037,6 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     rows = []
     for assignment in assignments:
-        if not (sees_all_parties or assignment.pk in own):
-            continue
         reports = assignment.visible_reports  # type: ignore[attr-defined]  # Prefetch to_attr
         report = reports[0] if reports else None
         # An unfiled month is late once its deadline passed: ask the model, with a report
@@ -726,16 +1053,30 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 late=judged.is_late(today),
             )
         )
+    # The parties named above the table when they are few (a street's 30 communities).
+    named = (
+        list(
+            item.assignments.select_related("community", "unit").order_by(
+                "is_street_level", "community__order", "unit__order"
+            )
+        )
+        if parties.count() <= PARTIES_NAMED
+        else None
+    )
     return render(
         request,
         "tasks/item_detail.html",
         {
             "item": item,
-            "assignments": assignments,
+            "named_parties": named,
+            "community_count": parties.community_count,
+            "unit_count": parties.unit_count,
+            "party_count": parties.count(),
             "year": year,
             "month": month,
             "picker": period_picker([item.checklist], year=year, month=month),
             "rows": rows,
+            "page": page,
             "sees_all_parties": sees_all_parties,
         },
     )

@@ -19,9 +19,12 @@ from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from communities import access
 from communities.models import Community, Unit
+from core.dates import month_name
 from notifications.models import Message
 from notifications.services import notify, party_staff
 
@@ -332,7 +335,8 @@ def _check_month(checklist: Checklist, year: int, month: int) -> None:
         raise ValidationError("不能填报未来的月份。", code="future_month")
     if year != checklist.year:
         raise ValidationError(
-            f"{checklist.year}年度清单只能填报{checklist.year}年的月份。", code="other_year"
+            gettext("%(year)s年度清单只能填报%(year)s年的月份。") % {"year": checklist.year},
+            code="other_year",
         )
     _check_not_archived(checklist)
     if checklist.status == Checklist.Status.DRAFT:
@@ -342,16 +346,33 @@ def _check_month(checklist: Checklist, year: int, month: int) -> None:
 
 
 def not_owed_message(checklist: Checklist, month: int) -> str:
-    """Why ``month`` of the checklist's year is not filed (nor reminded, nor counted)."""
+    """Why ``month`` of the checklist's year is not filed (nor reminded, nor counted), in
+    the page's language: 本月填报 shows it on a month not owed."""
     months = checklist.months_owed()
-    since = f"只须填报{months[0]}月至12月的进展" if months else "本年度无须填报月度进展"
     takes_effect = checklist.takes_effect_on
-    when = (
-        f"自{takes_effect.year}年{takes_effect.month}月{takes_effect.day}日起生效,"
-        if takes_effect
-        else ""
-    )
-    return f"{checklist.year}年度清单{when}{since},{month}月不在应报月份内。"
+    names = {
+        "year": checklist.year,
+        "month": month_name(month),
+        "date": date_format(takes_effect, "DATE_FORMAT") if takes_effect else "",
+        "first": month_name(months[0]) if months else "",
+        "last": month_name(12),
+    }
+    if takes_effect and months:
+        message = gettext(
+            "%(year)s年度清单自%(date)s起生效,只须填报%(first)s至%(last)s的进展,"
+            "%(month)s不在应报月份内。"
+        )
+    elif takes_effect:
+        message = gettext(
+            "%(year)s年度清单自%(date)s起生效,本年度无须填报月度进展,%(month)s不在应报月份内。"
+        )
+    elif months:
+        message = gettext(
+            "%(year)s年度清单只须填报%(first)s至%(last)s的进展,%(month)s不在应报月份内。"
+        )
+    else:
+        message = gettext("%(year)s年度清单本年度无须填报月度进展,%(month)s不在应报月份内。")
+    return message % names
 
 
 def _check_values(assignment: Assignment, values: Mapping[int, ValueInput]) -> None:
@@ -391,11 +412,14 @@ def _check_registered(assignment: Assignment, values: Mapping[int, ValueInput]) 
 
 def deadline_met_message(target: Target, met: TargetValue) -> str:
     """Why a deadline target approved as met cannot be reported otherwise."""
-    return (
-        f"指标“{target.title}”已于{met.achieved_on:%Y-%m-%d}完成,"
-        f"{met.report.month}月月报已审核通过;不能清空完成日期或改为更晚的日期。"
-        "如需更正,请街道管理员先重新打开该月报。"
-    )
+    return gettext(
+        "指标“%(target)s”已于%(date)s完成,%(month)s月报已审核通过;"
+        "不能清空完成日期或改为更晚的日期。如需更正,请街道管理员先重新打开该月报。"
+    ) % {
+        "target": target.title,
+        "date": f"{met.achieved_on:%Y-%m-%d}",
+        "month": month_name(met.report.month),
+    }
 
 
 def _check_deadlines_met(

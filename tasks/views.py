@@ -32,10 +32,10 @@ from .filing import month_being_filed
 from .forms import ExtensionRequestForm, ReportForm
 from .models import Assignment, Checklist, Evidence, ProgressReport, prefetch_register_figures
 from .periods import (
+    PageChecklists,
     asked_period,
-    checklists_in_use,
     opening_checklists,
-    opening_period,
+    page_checklists,
     period_picker,
 )
 from .selectors import workspace_assignments
@@ -64,6 +64,16 @@ def checklist_for(request: HttpRequest) -> Checklist:
     return checklist
 
 
+def checklist_and_in_use(request: HttpRequest) -> tuple[Checklist, PageChecklists]:
+    """The checklist the page shows, as ``checklist_for`` finds it, and the checklists in
+    use the page's period picker offers, in one query; 404 when there is none."""
+    checklists = page_checklists(timezone.localdate())
+    checklist = checklists.of_year(asked_period(request)[0])
+    if checklist is None:
+        raise Http404(_("还没有启用的目标任务清单"))
+    return checklist, checklists
+
+
 def checklist_overview(request: HttpRequest) -> HttpResponse:
     """The year's checklist: the four pillars, every item with its lead units, responsible
     parties and targets."""
@@ -88,14 +98,15 @@ def checklist_overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-def filing_month(request: HttpRequest) -> tuple[int, int]:
+def filing_month(request: HttpRequest, checklists: PageChecklists) -> tuple[int, int]:
     """``?period=`` or ``?year=&month=``, or the period a filing page opens on when either
     is not given (``tasks.periods``: the month being filed of the latest checklist not
-    archived); 404 for a year or month that is not one (``core.periods``)."""
+    archived, read from the ``checklists`` the page loaded); 404 for a year or month that
+    is not one (``core.periods``)."""
     year, month = asked_period(request)
     if year is None or month is None:
         today = timezone.localdate()
-        return opening_period(today, filing_page=True) or month_being_filed(today)
+        return checklists.being_filed(today) or month_being_filed(today)
     return year, month
 
 
@@ -141,6 +152,9 @@ _FILTER_OF_STATE: dict[str, str] = {
 }
 # Up to this many items to file, every item's inputs are shown open.
 OPEN_UP_TO = 3
+# The filters of work to do (the home page's button leads to them): their items are shown
+# open, so that filling one takes no click to open it first.
+OPEN_FILTERS = ("todo", "draft", "returned")
 # What the buttons of one item do: save it, submit it, or confirm last month's figures.
 ITEM_ACTIONS = ("save", "submit", "confirm")
 
@@ -165,6 +179,7 @@ class FilingMonth:
     future: bool
     not_owed: bool
     figures: dict[registers.FigureKey, registers.Figure]
+    checklists: PageChecklists  # the checklists in use: the month picker's
 
     def url(self, show: str = "all", anchor: str = "") -> str:
         query = f"?year={self.year}&month={self.month}"
@@ -173,11 +188,15 @@ class FilingMonth:
         return f"{reverse('workspace')}{query}{'#' + anchor if anchor else ''}"
 
 
-def _filing_month_of(request: HttpRequest, year: int, month: int) -> FilingMonth:
+def _filing_month_of(
+    request: HttpRequest, year: int, month: int, checklists: PageChecklists
+) -> FilingMonth:
     """The month's assignments of the user, their reports and last month's, and which of
-    them the user may still change; 403 for a user who files nothing."""
+    them the user may still change; 403 for a user who files nothing. The year's
+    checklist is one of the ``checklists`` in use the page loaded (a draft's, or none, is
+    asked for)."""
     today = timezone.localdate()
-    checklist = Checklist.objects.filter(year=year).first()
+    checklist = checklists.of_year(year) or Checklist.objects.filter(year=year).first()
     assignments = workspace_assignments(request.user, year=year) if checklist else []
     if not assignments and not Assignment.objects.fileable_by(request.user).exists():
         raise PermissionDenied(_("您不负责填报任何任务。"))
@@ -203,7 +222,17 @@ def _filing_month_of(request: HttpRequest, year: int, month: int) -> FilingMonth
     )
     prefetch_register_figures(reports.values(), figures)  # counted_status() on the page
     return FilingMonth(
-        year, month, checklist, assignments, reports, previous, editable, future, not_owed, figures
+        year,
+        month,
+        checklist,
+        assignments,
+        reports,
+        previous,
+        editable,
+        future,
+        not_owed,
+        figures,
+        checklists,
     )
 
 
@@ -356,8 +385,9 @@ def _page_context(
             prefilled += form.prefilled
             errors.extend((assignment, *link) for link in form.error_links())
         row = _row(filing, assignment, form, show=show)
-        # A party with few items to file sees them open; the others open the one they want.
-        row["open"] = len(filing.editable) <= OPEN_UP_TO
+        # A party with few items to file sees them open, and so does one that asked for
+        # its work to do; on the whole month (mostly read-only) they open the one they want.
+        row["open"] = len(filing.editable) <= OPEN_UP_TO or show in OPEN_FILTERS
         groups[str(assignment.party)].append(row)
     return {
         "year": filing.year,
@@ -380,7 +410,7 @@ def _page_context(
         "months": filing.checklist.months_owed() if filing.checklist else range(1, 13),
         # The month picker (``includes/period_picker.html``), keeping the filter shown.
         "picker": period_picker(
-            checklists_in_use(),
+            filing.checklists.in_use,
             year=filing.year,
             month=filing.month,
             keep=request.GET,
@@ -442,8 +472,9 @@ def workspace(request: HttpRequest) -> HttpResponse:
     figures for every item not touched. An untouched item is neither validated nor saved;
     a refused item keeps what was typed and the files given (staged), the others are
     saved."""
-    year, month = filing_month(request)
-    filing = _filing_month_of(request, year, month)
+    checklists = page_checklists(timezone.localdate())
+    year, month = filing_month(request, checklists)
+    filing = _filing_month_of(request, year, month, checklists)
     show = _shown_filter(request)
     if request.method != "POST":
         return render(request, "tasks/workspace.html", _page_context(request, filing, show=show))
@@ -485,7 +516,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
             _("有 %(n)s 项任务的填写需要修改,请查看标红的提示;这些任务还没有保存。")
             % {"n": len(refused)},
         )
-        filing = _filing_month_of(request, year, month)  # the items saved, as they are now
+        filing = _filing_month_of(request, year, month, checklists)  # the items saved, now
         bound = {r.form.assignment.pk: r.form for r in refused}
         return render(
             request,
@@ -519,7 +550,8 @@ def workspace_item(request: HttpRequest, pk: int) -> HttpResponse:
     From the page's script (htmx) the answer is the item again, with its errors at the
     fields or its new state, and the page's index and progress line; without script, a
     redirect to the page (or the page with the item's errors)."""
-    year, month = filing_month(request)
+    checklists = page_checklists(timezone.localdate())
+    year, month = filing_month(request, checklists)
     show = _shown_filter(request)
     assignment = Assignment.objects.filter(pk=pk).first()
     if (
@@ -531,7 +563,7 @@ def workspace_item(request: HttpRequest, pk: int) -> HttpResponse:
         if assignment is not None and access.sees_everything(request.user):
             raise PermissionDenied(_("只有该任务的责任单位人员可以填报。"))
         raise Http404(_("没有找到这项任务,或您无权填报。"))
-    filing = _filing_month_of(request, year, month)
+    filing = _filing_month_of(request, year, month, checklists)
     found = [a for a in filing.assignments if a.pk == pk]
     if not found:
         raise Http404(_("没有找到这项任务,或您无权填报。"))
@@ -554,7 +586,7 @@ def workspace_item(request: HttpRequest, pk: int) -> HttpResponse:
         if refused:
             assert filed is not None  # noqa: S101
             messages.error(request, message)
-            filing = _filing_month_of(request, year, month)
+            filing = _filing_month_of(request, year, month, checklists)
             context = _page_context(request, filing, show=show, bound={pk: filed.form})
             return render(request, "tasks/workspace.html", context, status=400)
         level = (
@@ -566,7 +598,7 @@ def workspace_item(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(filing.url(show, f"a{pk}"))
     # The item as it is now: its bound form when refused, a fresh one after a save.
     if not refused:
-        filing = _filing_month_of(request, year, month)
+        filing = _filing_month_of(request, year, month, checklists)
     bound = {pk: filed.form} if refused and filed is not None else {}
     context = _page_context(request, filing, show=show, bound=bound, with_rows=False)
     [assignment] = [a for a in filing.assignments if a.pk == pk]

@@ -34,6 +34,15 @@ class Handler:
         self._release = threading.Event()
         self._accept_held = True
         self.lock = threading.Lock()
+        self.refused: set[str] = set()  # addresses answered "550" at RCPT TO
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.refused:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         with self.lock:

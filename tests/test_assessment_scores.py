@@ -32,8 +32,8 @@ from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoAssertNumQueries
 
 from assessments.models import Criterion, ManualScore, Scheme, ScoreAdjustment
-from assessments.scoring import ScoreSheet, score_sheets
-from communities.models import Community
+from assessments.scoring import ScoreSheet, review_records, score_sheets
+from communities.models import Community, Unit
 from tasks.models import Checklist, ProgressReport, Target
 from tasks.services import (
     evidence_add,
@@ -501,3 +501,15 @@ def test_an_accepted_exception_counted_done_gives_full_attainment_and_says_why(
     assert one.lines[4].attainment == 1 and one.lines[4].earned == Decimal("300.00")
     assert one.lines[4].explanation == "1/1 个月达标(7月例外已认可:7月联席会议与街道会议合并召开。)"
     assert one.lines[4].reports == [{"id": reports[1].pk, "label": "7月"}]
+
+
+def test_the_review_record_counts_the_reports_each_lead_unit_reviewed(
+    scheme: Scheme, housing_office: Unit
+) -> None:
+    """房管所 leads items 7 and 8: three reports submitted on 3 August at 10:00 and
+    reviewed (two approved, one returned) on 4 August at 10:00, one day each."""
+    with time_travel(2017, 8, 20):
+        records = {record.unit: record for record in review_records(scheme.checklist)}
+    housing = records[housing_office]
+    assert (housing.reviewed, housing.median_days, housing.prompt_rate) == (3, 1.0, 100.0)
+    assert (housing.waiting, housing.oldest_waiting_days) == (0, 0)

@@ -162,8 +162,11 @@ def test_a_page_costs_the_same_queries_for_3_and_30_communities(
 
     def count(user: User) -> int:
         client.force_login(user)
-        # 16: the period picker's checklists (one query, whatever the street's size).
-        with time_travel(2017, 8, 20), django_assert_max_num_queries(16) as captured:
+        # 16 at most, whatever the street's size; the matrix loads its checklist with the
+        # ones its period picker offers (one query for both), the dashboard and the
+        # briefing fetch theirs within the figures' query and the picker's apart.
+        most = 15 if "/matrix/" in url else 16
+        with time_travel(2017, 8, 20), django_assert_max_num_queries(most) as captured:
             assert client.get(url).status_code == 200
         return len(captured)
 

@@ -26,6 +26,7 @@ from notifications.models import OutboxMessage
 from tasks.models import Assignment, Checklist, DeadlineExtension, ProgressReport
 from tasks.services import (
     assignments_generate,
+    extension_decide,
     extension_request,
     progress_report_approve,
     progress_report_return,
@@ -207,6 +208,20 @@ def test_the_next_thing_is_what_is_not_submitted_when_nothing_is_returned(
     assert text == f"填报本月 {owed} 项"
 
 
+def test_with_only_drafts_left_the_button_opens_the_drafts_and_counts_them(
+    world: Checklist, community_one: Community, community_one_staff: User, august_3rd_2017: object
+) -> None:
+    rows = AssignmentMonth.objects.filter(community=community_one, year=2017, month=7)
+    rows.update(state=AssignmentMonth.State.SUBMITTED, first_submitted_on=datetime.date(2017, 8, 2))
+    drafted = list(rows.order_by("pk").values_list("pk", flat=True)[:2])
+    AssignmentMonth.objects.filter(pk__in=drafted).update(
+        state=AssignmentMonth.State.DRAFT, first_submitted_on=None
+    )
+    href, _css, text = primary_button(page_of(community_one_staff))
+    assert href == "/workspace/?year=2017&month=7&show=draft"
+    assert text == "提交 2 项草稿"
+
+
 def test_when_everything_is_submitted_the_button_says_so_quietly(
     world: Checklist, community_one: Community, community_one_staff: User, august_3rd_2017: object
 ) -> None:
@@ -218,12 +233,77 @@ def test_when_everything_is_submitted_the_button_says_so_quietly(
     assert href == "/workspace/?year=2017&month=7&show=all"
     assert "本月已全部提交" in text
     assert "outline" in css
+    # Nothing is left to be late: no countdown, even with the deadline behind.
+    with time_travel(2017, 8, 10):
+        deadline = section(page_of(community_one_staff), "filing")
+    assert "截止 2017年8月7日 · 每项都已报送" in re.sub(r"\s+", " ", deadline)
+    assert "已过截止日" not in deadline
 
 
 def test_a_passed_deadline_reads_as_days_past(
     world: Checklist, community_one_staff: User, august_10th_2017: object
 ) -> None:
     assert "已过截止日 3 天" in section(page_of(community_one_staff), "filing")
+
+
+def _grant(world: Checklist, number: int, party: Community, until: datetime.date, by: User) -> None:
+    """The party asks on 4 August for a later deadline for July of item ``number``, and
+    its lead unit grants it the next day."""
+    requester = party.memberships.select_related("user").first()
+    assert requester is not None
+    with time_travel(2017, 8, 4):
+        extension = extension_request(
+            assignment=assignment_of(world, number, party),
+            year=2017,
+            month=7,
+            requested_deadline=until,
+            reason="小区数据核对中",
+            by=requester.user,
+        )
+    with time_travel(2017, 8, 5):
+        extension_decide(extension=extension, by=by, grant=True)
+
+
+def test_a_granted_extension_is_said_beside_the_deadline_it_does_not_move_for_the_rest(
+    world: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    housing_staff: User,
+    august_10th_2017: object,
+) -> None:
+    # Item 8 (led by 房管所) may be filed until 15 August; the 35 others were due on the 7th.
+    _grant(world, 8, community_one, datetime.date(2017, 8, 15), housing_staff)
+    page = section(page_of(community_one_staff), "filing")
+    assert "截止 2017年8月7日 ·" in page
+    assert "已过截止日 3 天" in page
+    assert "其中 1 项已获延期,最晚至 8月15日" in page
+
+
+def test_when_every_item_left_has_an_extension_its_date_is_the_deadline_and_days_left(
+    world: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    housing_staff: User,
+    august_10th_2017: object,
+) -> None:
+    _grant(world, 8, community_one, datetime.date(2017, 8, 15), housing_staff)
+    _grant(world, 7, community_one, datetime.date(2017, 8, 11), housing_staff)
+    # Everything else submitted (the summary table is what the page reads).
+    AssignmentMonth.objects.filter(community=community_one, year=2017, month=7).exclude(
+        item__number__in=[7, 8]
+    ).update(state=AssignmentMonth.State.SUBMITTED, first_submitted_on=datetime.date(2017, 8, 2))
+    assert list(
+        AssignmentMonth.objects.filter(community=community_one, year=2017, month=7)
+        .filter(first_submitted_on__isnull=True)
+        .order_by("deadline")
+        .values_list("deadline", flat=True)
+    ) == [datetime.date(2017, 8, 11), datetime.date(2017, 8, 15)]
+    page = section(page_of(community_one_staff), "filing")
+    # The earliest of the two: Friday 11 August, tomorrow.
+    assert "截止 2017年8月11日(已获延期)" in page
+    assert "还有 1 天" in page
+    assert "已过截止日" not in page
+    assert "其中 2 项已获延期,最晚至 8月15日" in page
 
 
 def test_an_unacknowledged_urge_is_listed_with_its_acknowledge_link_until_acknowledged(
@@ -301,6 +381,55 @@ def test_the_lead_unit_sees_what_waits_for_its_review_as_in_the_database(
     assert "本月没有逾期未报的责任单位" in page
 
 
+def test_each_waiting_count_opens_the_queue_of_exactly_those_reports(
+    world: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    community_two: Community,
+    community_two_staff: User,
+    street_admin: User,
+    august_3rd_2017: object,
+) -> None:
+    """The street admin's unit leads some items and the admin sees every party's reports:
+    the links say 只看本单位 (``mine``), so that each count is what its queue lists."""
+    led = sorted(
+        Assignment.objects.reviewable_by(street_admin)
+        .filter(community=community_one)
+        .values_list("item__number", flat=True)
+    )[:2]
+    assert len(led) == 2
+    others = Assignment.objects.filter(community=community_one).exclude(
+        item__number__in=Assignment.objects.reviewable_by(street_admin).values("item__number")
+    )
+    other = others.order_by("item__number").values_list("item__number", flat=True).first()
+    assert other is not None
+    with time_travel(2017, 8, 2):
+        for number in led:
+            file_item_report(world, number, community_one, community_one_staff)
+        file_item_report(world, led[0], community_two, community_two_staff)
+        file_item_report(world, other, community_one, community_one_staff)  # not its review
+    page = section(page_of(street_admin), "review")
+    links = [
+        (href.replace("&amp;", "&"), int(count))
+        for href, count in re.findall(
+            r'<a href="([^"]+)"><strong class="home-count-inline">(\d+)</strong>', page
+        )
+    ]
+    all_link = re.search(r'<a href="([^"]+)" class="home-waiting-all">全部 (\d+) 份待审核', page)
+    assert all_link
+    links.append((all_link.group(1).replace("&amp;", "&"), int(all_link.group(2))))
+    assert [count for _href, count in links] == [2, 1, 3]
+    client = client_for(street_admin)
+    for href, count in links:
+        assert "mine=on" in href
+        response = client.get(href)
+        assert response.status_code == 200
+        listed = [row.report for row in response.context["rows"]]
+        assert len(listed) == count, href
+        assert {r.workflow_state for r in listed} == {ProgressReport.WorkflowState.SUBMITTED}
+        assert all(r.assignment.item.number in led for r in listed)
+
+
 def test_the_lead_unit_sees_the_parties_overdue_on_its_items(
     july_filed: dict[str, ProgressReport],
     world: Checklist,
@@ -331,11 +460,36 @@ def test_the_street_admin_sees_the_month_s_figures_from_the_summary_tables(
     rows = AssignmentMonth.objects.filter(year=2017, month=7)
     expected, received = rows.count(), rows.filter(first_submitted_on__isnull=False).count()
     assert received == 3  # submitted, approved, returned
-    assert f"本月应报 {expected} 份,已报 {received} 份" in page
+    # Said of the month the figures are of (July here, as the heading says).
+    assert f"7月应报 {expected} 份,已报 {received} 份" in page
+    assert "街道概况 · 2017年7月" in page
     rate = round(received * 100 / expected, 1)
     reporting = re.search(r'data-figure="reporting">\s*<small>报送率</small>(.*?)</p>', page, re.S)
     assert reporting
     assert f'<a href="/dashboard/?year=2017&amp;month=7">{rate}%</a>' in reporting.group(1)
+
+
+def test_each_block_names_the_month_it_is_about_when_the_figures_are_of_an_earlier_one(
+    july_filed: dict[str, ProgressReport], street_admin: User, leader: User
+) -> None:
+    """On 4 September August is being filed and has no report yet: the figures are July's
+    (the month the dashboard opens on), and each block says so."""
+    with time_travel(2017, 9, 4):
+        page = page_of(street_admin)
+        leadership = section(page_of(leader), "leadership")
+    assert "正在填报 2017年8月进展" in page
+    street = section(page, "street")
+    assert "街道概况 · 2017年7月" in street
+    assert "8月还没有已提交的月报,这里是最近有月报的7月的数据。" in street
+    assert "7月应报" in street
+    # The overdue count is of the month being filed, and so is the dashboard it opens.
+    assert re.search(
+        r'href="/dashboard/\?year=2017&amp;month=8#late" class="home-street-overdue">8月逾期未报',
+        street,
+    )
+    assert "本月填报 · 2017年8月" in section(page, "filing")
+    assert "全街道完成情况 · 2017年7月" in leadership
+    assert '<a href="/dashboard/briefing/?year=2017&amp;month=7">7月简报</a>' in leadership
 
 
 def test_the_street_admin_sees_the_parties_without_staff(

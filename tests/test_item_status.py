@@ -262,11 +262,12 @@ def test_the_item_page_needs_the_same_queries_for_any_number_of_communities(
     client.force_login(housing_staff)
     # session, user; the item, its lead units, targets, responsible units; the month the
     # page opens on (the latest month owed with a submitted report); permissions of the
-    # user and of their groups (sees everything?); leads the item?; own assignments;
-    # assignments (with has-a-report) and their month's extensions, visible reports and
-    # their values; header: memberships, role names, unread messages; the session saved
-    # (savepoint, update, release).
-    expected = 21
+    # user and of their groups (sees everything?); leads the item?; own assignments; the
+    # item's community and unit assignments counted, the page's assignment ids (its
+    # communities in order, its units); the page's assignments (with has-a-report) and
+    # their month's extensions, visible reports and their values; the parties named (60 at
+    # most); header: memberships, role names, unread messages; the session saved.
+    expected = 25
     with django_assert_max_num_queries(expected):
         assert len(client.get(f"/items/{item_8.pk}/").context["rows"]) == 2
 

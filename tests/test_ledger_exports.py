@@ -20,7 +20,6 @@ from django.test import Client
 from communities.models import Community, Unit
 from communities.roles import Role
 from dashboards.ledger import ledger_filename
-from demo.data import demo_load
 from tasks.models import Assignment, Checklist, DeadlineExtension, Item, ProgressReport
 from tasks.services import (
     assignments_generate,
@@ -512,10 +511,10 @@ def test_a_ledger_needs_the_same_queries_for_any_number_of_rows(
 
 
 def test_the_demo_data_exports_one_row_per_assignment(
-    client: Client, checklist_2017: Checklist
+    client: Client, demo_street: Checklist
 ) -> None:
+    checklist_2017 = demo_street
     with time_travel(2017, 11, 10):
-        demo_load(checklist=checklist_2017)
         client.force_login(User.objects.get(username="admin"))
         rows = rows_of(client.get("/ledger/month/", {"year": "2017", "month": "10"}))
 

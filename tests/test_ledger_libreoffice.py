@@ -14,7 +14,6 @@ from django.contrib.auth.models import User
 from django.http import StreamingHttpResponse
 from django.test import Client
 
-from demo.data import demo_load
 from tasks.models import Assignment, Checklist, ProgressReport
 from tests.filing import time_travel
 
@@ -25,10 +24,10 @@ SOFFICE = shutil.which("soffice")
     SOFFICE is None, reason="LibreOffice is not installed: apt-get install libreoffice-calc-nogui"
 )
 def test_libreoffice_opens_the_demo_month_ledger(
-    client: Client, checklist_2017: Checklist, tmp_path: Path
+    client: Client, demo_street: Checklist, tmp_path: Path
 ) -> None:
+    checklist_2017 = demo_street
     with time_travel(2017, 11, 10):
-        demo_load(checklist=checklist_2017)
         ProgressReport.objects.filter(year=2017, month=10).update(narrative="=1+1 见台账")
         client.force_login(User.objects.get(username="admin"))
         response = client.get("/ledger/month/", {"year": "2017", "month": "10"})

@@ -397,9 +397,9 @@ def test_the_office_list_needs_the_same_queries_for_any_number_of_communities(
     # checklist the page opens on (it owes this month: no more); the checklists in use
     # (the month's, the period select's); compliance: duties, parties, the month's held
     # meetings, the last held before the month; communities for the filter; the list:
-    # count, page; may record: parties (the duties are the table's); header: memberships,
-    # role names, unread messages; the session saved (savepoint, update, release).
-    expected = 20
+    # count, page; may record: parties (the duties are the table's); header: unread
+    # messages (the session from the cache, the navigation from the session, no write).
+    expected = 14
     with django_assert_num_queries(expected):
         response = client.get("/meetings/")
     assert len(response.context["compliance"].rows) == 3
@@ -426,9 +426,9 @@ def test_a_community_s_list_needs_the_same_queries_for_any_number_of_communities
     # staff?; the checklist the page opens on (it owes this month: no more); the
     # checklists in use (the month's, the period select's), its duties; the community for
     # the filter; the list: count, page; may record: items the user's unit leads, the
-    # parties of the community's duties; header: memberships, role names, unread
-    # messages; the session saved (savepoint, update, release).
-    expected = 19
+    # parties of the community's duties; header: unread messages (the session from the
+    # cache, the navigation from the session, no write).
+    expected = 13
     with django_assert_num_queries(expected):
         client.get("/meetings/")
     _more_communities(world, street_admin, 5)
@@ -467,9 +467,9 @@ def test_a_meeting_s_page_needs_a_fixed_number_of_queries(
     # session, user; permissions of the user and of their groups (sees everything?); unit
     # staff?; the meeting with its duty, item, checklist, community and recorder; its
     # attendees, items, attachments (with who uploaded them); may the user change it?;
-    # header: memberships, role names, unread messages; the session saved (savepoint,
-    # update, release).
-    expected = 16
+    # header: unread messages (the session from the cache, the navigation from the
+    # session, no write).
+    expected = 10
     with django_assert_num_queries(expected):
         response = client.get(f"/meetings/{meeting.pk}/")
     assert response.context["may_edit"]

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from communities.models import Community, CompoundRegister, Unit
-from demo.data import demo_load
 from tasks.forms import ReportForm
 from tasks.models import Assignment, Checklist, ProgressReport, Target, TargetValue
 from tasks.services import (
@@ -185,9 +184,7 @@ def test_the_service_refuses_a_different_figure_without_a_reason(
     }
 
 
-def test_the_demo_reports_the_registered_numbers(checklist_2017: Checklist) -> None:
-    with time_travel(2017, 11, 10):
-        demo_load(checklist=checklist_2017)
+def test_the_demo_reports_the_registered_numbers(demo_street: Checklist) -> None:
     community = Community.objects.get(name="示例社区一")
     values = TargetValue.objects.filter(
         report__assignment__community=community, denominator__isnull=False

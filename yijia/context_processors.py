@@ -4,9 +4,11 @@ never by the name of a group."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group, Permission
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
+from django.utils import timezone
 
 from communities import access
 from communities.models import Membership
@@ -23,13 +25,40 @@ def _role_grants(permission: str) -> Exists:
     )
 
 
+# The header's navigation is kept in the session (read on every request anyway) and read
+# again from the database when the session is renewed (yijia/sessions.py), at most once a
+# minute: a new role or place shows in the header within a minute. The views check the
+# permissions themselves on every request; the header only decides which links to offer.
+NAVIGATION = "_navigation"
+
+
+def navigation_remember(*, request: HttpRequest, user: User, **kwargs: object) -> None:
+    """At login (``user_logged_in``): the header for the session's first minute."""
+    request.session[NAVIGATION] = {**_navigation_read(user), "at": _now()}
+
+
+def _now() -> int:
+    return int(timezone.now().timestamp())
+
+
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """Two queries: the user's places, and their roles with the permissions that decide
-    the links. Roles are where the portal grants permissions (``communities.roles``); a
-    superuser holds them all."""
+    """What the header shows of the user: from the session, no query; read again (two
+    queries) when older than ``SESSION_RENEW_SECONDS``."""
     user = request.user
     if not user.is_authenticated or not user.is_active:
         return {}
+    header = request.session.get(NAVIGATION)
+    now = _now()
+    if header is None or now - header.get("at", 0) >= settings.SESSION_RENEW_SECONDS:
+        header = {**_navigation_read(user), "at": now}
+        request.session[NAVIGATION] = header
+    return header
+
+
+def _navigation_read(user: User) -> dict[str, object]:
+    """Two queries: the user's places, and their roles with the permissions that decide
+    the links. Roles are where the portal grants permissions (``communities.roles``); a
+    superuser holds them all."""
     places = list(
         Membership.objects.filter(user=user)
         .select_related("community", "unit")

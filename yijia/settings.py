@@ -85,11 +85,15 @@ INSTALLED_APPS = [
     "search",
     "home",
     "demo",
+    # The project: its ready() remembers the header and the renewal time at login.
+    "yijia",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Renews a signed-in session at most once a minute rather than on every request.
+    "yijia.sessions.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # After CommonMiddleware (which still redirects to the address with its slash): the
@@ -105,6 +109,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "yijia.urls"
+# bench/throughput.py only: the portal plus a bare view to compare pages with.
+if envbool("BENCH_URLS", "False"):
+    ROOT_URLCONF = "yijia.bench_urls"
 # A refused form (missing or stale security token) gets the portal's page, in Chinese.
 CSRF_FAILURE_VIEW = "yijia.errors.csrf_failure"
 WSGI_APPLICATION = "yijia.wsgi.application"
@@ -138,6 +145,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # (another process) sees the same database. One file per test process.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Django's cache: the sessions (cached_db) and the dashboard's figures (keyed on the summary
+# rows' version). Shared by every process, so that a version bumped or a session ended by one
+# (a gunicorn worker, a Celery worker) is seen by all: Redis when CACHE_URL is set
+# (redis://…, production), otherwise files under var/cache on this machine.
+CACHE_URL = envstr("CACHE_URL", "")
+CACHES: dict[str, dict[str, object]] = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    )
+}
 
 AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out account is refused before its password is checked.
@@ -184,12 +208,20 @@ if PROXY_COUNT < 0:
 AXES_CLIENT_IP_CALLABLE = "communities.accounts.client_ip_address"
 # A session ends after 30 minutes without a request, and when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Renewed by yijia.sessions.SessionRenewalMiddleware when its last save is a minute old, not
+# written on every request: it ends 29–30 minutes after the last request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = 60
+# Read from the shared cache (CACHES), written through to the database: no query per request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The date formats by language (7月3日 / 3 July, 2017年7月 / July 2017): yijia/formats/,
+# read through core.dates and the templates' |date:"MONTH_DAY_FORMAT".
+FORMAT_MODULE_PATH = ["yijia.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -254,6 +286,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000  # the monthly form has a few fields per as
 # Reminders (notifications/). A worker that claimed a message and has not sent it within
 # this many seconds is taken to have died; another worker may then claim it.
 REMINDER_CLAIM_SECONDS = envint("REMINDER_CLAIM_SECONDS", "300")
+# A reminder run with more than one batch of messages asks up to this many workers in all
+# (itself included) to deliver them (notifications.services.messages_deliver_fan_out).
+DELIVERY_WORKERS = envint("DELIVERY_WORKERS", "4")
 # Webhook (企业微信/钉钉 group robots) requests give up after this many seconds.
 WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", "10")
 # The address people use to reach the portal, for the links in email and group messages.

@@ -33,9 +33,9 @@
       xAxis: { type: "category", data: data.months },
       yAxis: percentAxis(),
       series: [
-        { name: "报送率", type: "line", data: data.reporting, connectNulls: true },
-        { name: "按时率", type: "line", data: data.on_time, connectNulls: true },
-        { name: "完成率", type: "line", data: data.completion, connectNulls: true }
+        { name: data.names.reporting, type: "line", data: data.reporting, connectNulls: true },
+        { name: data.names.on_time, type: "line", data: data.on_time, connectNulls: true },
+        { name: data.names.completion, type: "line", data: data.completion, connectNulls: true }
       ]
     }, renderer);
 
@@ -45,7 +45,7 @@
       grid: { left: 48, right: 16, top: 16, bottom: 28 },
       xAxis: { type: "category", data: data.pillars },
       yAxis: percentAxis(),
-      series: [{ name: "完成率", type: "bar", data: data.pillar_completion, label: { show: true, position: "top", formatter: "{c}%" } }]
+      series: [{ name: data.names.completion, type: "bar", data: data.pillar_completion, label: { show: true, position: "top", formatter: "{c}%" } }]
     }, renderer);
 
     draw("chart-lead-units", {
@@ -54,7 +54,7 @@
       grid: { left: 110, right: 40, top: 8, bottom: 24 },
       xAxis: percentAxis(),
       yAxis: { type: "category", data: data.lead_units.slice().reverse() },
-      series: [{ name: "完成率", type: "bar", data: data.lead_unit_completion.slice().reverse(), label: { show: true, position: "right", formatter: "{c}%" } }]
+      series: [{ name: data.names.completion, type: "bar", data: data.lead_unit_completion.slice().reverse(), label: { show: true, position: "right", formatter: "{c}%" } }]
     }, renderer);
 
     draw("chart-states", {
@@ -62,7 +62,7 @@
       tooltip: { trigger: "item" },
       legend: { bottom: 0 },
       series: [{
-        name: "月报状态", type: "pie", radius: ["40%", "68%"], data: data.states,
+        name: data.names.states, type: "pie", radius: ["40%", "68%"], data: data.states,
         label: { formatter: "{b}\n{c}" },
         color: ["#2e7d32", "#f9a825", "#c62828"]
       }]

@@ -14,7 +14,7 @@ import time_machine
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from demo.data import DEMO_PASSWORD, demo_load
+from demo.data import DEMO_PASSWORD
 from tasks.models import Checklist
 
 from .conftest import Screenshot, _watch
@@ -43,11 +43,10 @@ def _sign_in(page: Page, base: str, path: str, username: str) -> None:
 def test_leadership_sees_the_dashboard_charts_drawn_and_prints_the_briefing(
     november_2017: None,
     live_server: LiveServer,
-    checklist_2017: Checklist,
+    demo_street: Checklist,
     page: Page,
     screenshot: Screenshot,
 ) -> None:
-    demo_load(checklist=checklist_2017)
     base = live_server.url
     events = _watch(page)
 
@@ -92,13 +91,13 @@ def test_leadership_sees_the_dashboard_charts_drawn_and_prints_the_briefing(
 def test_leadership_reads_the_ranking_and_a_score_sheet(
     november_2017: None,
     live_server: LiveServer,
-    checklist_2017: Checklist,
+    demo_street: Checklist,
     page: Page,
     screenshot: Screenshot,
 ) -> None:
     from assessments.scoring import scheme_default
 
-    demo_load(checklist=checklist_2017)
+    checklist_2017 = demo_street
     scheme_default(checklist=checklist_2017)
     base = live_server.url
     events = _watch(page)

@@ -15,7 +15,7 @@ import time_machine
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from demo.data import DEMO_PASSWORD, demo_load
+from demo.data import DEMO_PASSWORD
 from tasks.models import Checklist
 
 from .conftest import Screenshot, _watch
@@ -41,13 +41,11 @@ def _sign_in(page: Page, base: str, path: str, username: str) -> None:
 def test_pages_open_on_2017_and_the_picker_changes_the_month(
     december_2026: None,
     live_server: LiveServer,
-    checklist_2017: Checklist,
+    demo_street: Checklist,
     page: Page,
     phone_page: Page,
     screenshot: Screenshot,
 ) -> None:
-    with time_machine.travel(datetime(2017, 11, 9, 10, tzinfo=ZoneInfo("Asia/Shanghai"))):
-        demo_load(checklist=checklist_2017)
     base = live_server.url
     events = _watch(page)
 

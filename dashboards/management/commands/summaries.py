@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dashboards.summaries import summaries_differences, summaries_rebuild
+from dashboards.summaries import summaries_differences, summaries_rebuild, summaries_vacuum
 from tasks.models import Checklist
 
 
@@ -43,5 +43,7 @@ class Command(BaseCommand):
                 f"{checklist.year}年度:{len(found)} 处不一致,"
                 f"用时 {time.perf_counter() - started:.1f} 秒。"
             )
+        if options["rebuild"]:
+            summaries_vacuum()  # the replaced rows' space, fresh statistics
         if differences:
             raise CommandError("汇总表与原始月报不一致,请运行 summaries --rebuild。")

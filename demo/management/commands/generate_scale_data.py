@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import ProtectedError
 
+from dashboards.summaries import summaries_vacuum
 from demo.scale_data import (
     CODE_PREFIX,
     DEFAULT_PASSWORD,
@@ -84,8 +85,16 @@ class Command(BaseCommand):
                 generated = time.perf_counter()
         except GeneratedDataExists as error:
             raise CommandError(f"{error} 加 --replace 先删除它们再生成。") from None
+        rebuilt = time.perf_counter()
+        # The rebuild replaced the summary rows and ANALYZEd them; VACUUM (outside its
+        # transaction) marks their pages all-visible, so the dashboards' covering index
+        # answers without visiting the table.
+        summaries_vacuum()
         self._summary(totals, generated - started, password)
-        self.stdout.write(f"看板汇总表已重建,用时 {time.perf_counter() - generated:.1f} s。")
+        self.stdout.write(
+            f"看板汇总表已重建,用时 {rebuilt - generated:.1f} s;"
+            f"VACUUM ANALYZE {time.perf_counter() - rebuilt:.1f} s。"
+        )
 
     def _checklist(self, year: int) -> Checklist:
         checklist = Checklist.objects.filter(year=year).first()

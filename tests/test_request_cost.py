@@ -1,0 +1,116 @@
+"""What every signed-in request costs (issue 14, part 2): the session is not written on
+every request yet still ends after 30 idle minutes, the header's navigation is kept in the
+session for a minute, and the dashboard's cached figures are never stale."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.contrib.auth.models import Group, User
+from django.contrib.sessions.models import Session
+from django.test import Client
+from pytest_django import DjangoAssertNumQueries
+
+from communities.models import Community
+from communities.roles import Role
+from communities.services import membership_add
+from tasks.models import Checklist
+from tests.filing import file_report, time_travel
+
+from .conftest import assignment_of
+
+PASSWORD_PAGE = "/accounts/password_change/"
+
+
+def _signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _expiry(client: Client) -> datetime.datetime:
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_the_cheapest_signed_in_page_takes_two_queries_and_writes_nothing(
+    community_one_staff: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    with time_travel(2017, 8, 3):
+        client = _signed_in(community_one_staff)
+        # The session and the header's navigation come from the cache and the session,
+        # the session is not written: the user and the unread count.
+        for _ in range(2):
+            with django_assert_num_queries(2):
+                page = client.get(PASSWORD_PAGE).content.decode()
+    assert "本月填报" in page and "示例社区一" in page  # the navigation, from the session
+
+
+def test_a_read_only_request_does_not_write_the_session_within_a_minute(
+    community_one_staff: User,
+) -> None:
+    with time_travel(2017, 8, 3) as traveller:
+        client = _signed_in(community_one_staff)
+        logged_in = _expiry(client)
+        traveller.shift(datetime.timedelta(seconds=50))
+        assert client.get(PASSWORD_PAGE).status_code == 200
+        assert _expiry(client) == logged_in
+        traveller.shift(datetime.timedelta(seconds=20))
+        client.get(PASSWORD_PAGE)
+        assert _expiry(client) == logged_in + datetime.timedelta(seconds=70)
+
+
+def test_activity_keeps_the_session_alive_and_thirty_idle_minutes_end_it(
+    community_one_staff: User,
+) -> None:
+    with time_travel(2017, 8, 3) as traveller:
+        client = _signed_in(community_one_staff)
+        for _ in range(12):  # two hours of a request every ten minutes
+            traveller.shift(datetime.timedelta(minutes=10))
+            assert client.get(PASSWORD_PAGE).status_code == 200
+        traveller.shift(datetime.timedelta(minutes=30, seconds=1))
+        response = client.get(PASSWORD_PAGE)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_header_shows_a_new_role_and_a_new_place_within_a_minute(
+    world: Checklist, community_one: Community
+) -> None:
+    user = User.objects.create_user("newcomer", password="x")
+    with time_travel(2017, 8, 3) as traveller:
+        client = _signed_in(user)
+        page = client.get(PASSWORD_PAGE).content.decode()
+        assert "本月填报" not in page and 'href="/dashboard/"' not in page
+
+        membership_add(user=user, community=community_one)
+        user.groups.add(Group.objects.get(name=Role.LEADERSHIP))
+        traveller.shift(datetime.timedelta(seconds=60))
+        page = client.get(PASSWORD_PAGE).content.decode()
+    assert "本月填报" in page and community_one.name in page
+    assert 'href="/dashboard/"' in page
+
+
+def _received(page: str) -> str:
+    found = re.search(r"已报 (\d+) / 应报 (\d+)", page)
+    assert found, "the reporting figure is on the dashboard"
+    return found[1]
+
+
+def test_a_submission_is_on_the_dashboard_at_the_next_request(
+    world: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    street_admin: User,
+) -> None:
+    admin = _signed_in(street_admin)
+    with time_travel(2017, 8, 3):
+        before = admin.get("/dashboard/?year=2017&month=7")
+        again = admin.get("/dashboard/?year=2017&month=7")  # from the cache
+        assert _received(before.content.decode()) == _received(again.content.decode()) == "0"
+
+        file_report(assignment_of(world, 7, community_one), community_one_staff, submit=True)
+
+        after = admin.get("/dashboard/?year=2017&month=7")
+    assert after.context["board"].figures.received == 1
+    assert _received(after.content.decode()) == "1"
