@@ -17,6 +17,8 @@ from django.test import Client
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from tasks.models import Item
+
 from .conftest import Screenshot, _watch
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -103,6 +105,20 @@ def test_the_header_folds_into_a_menu_on_a_phone_and_tables_scroll_sideways(
     assert narrowest >= 60  # px: four or more characters a line, not one
     phone_page.locator("table.late-list").scroll_into_view_if_needed()
     phone_page.screenshot(path=shot.with_name("late-table-phone.png"))
+
+    # Pages whose tables carry a visually hidden header (the action column): the page
+    # itself does not scroll sideways, only the table inside its box, which must hold the
+    # hidden text (an absolutely placed span escapes a box that is not positioned, and
+    # widened the demo's item page to 482 px).
+    item = Item.objects.get(checklist__year=2017, number=1)
+    for address in (f"/items/{item.pk}/", "/meetings/", "/review/"):
+        phone_page.goto(base + address)
+        wide = phone_page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        escaping = phone_page.evaluate(
+            "[...document.querySelectorAll('main table .visually-hidden')]"
+            ".filter(span => span.offsetParent !== span.closest('table')).length"
+        )
+        assert (wide, escaping) == (False, 0), address
 
     assert events.errors == [] and phone_events.errors == []
 
