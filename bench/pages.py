@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -87,7 +86,7 @@ def main() -> None:  # noqa: C901, PLR0915 (one table, built in one place)
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
         sys.exit("bench/pages.py measures PostgreSQL: set DATABASE_URL=postgres://…")
-    from bench.review import LARGE_TABLES, prepare
+    from bench.review import prepare, sequential_scans
 
     sizes = options.sizes
     urls = {size: database_url(base, size) for size in sizes}
@@ -196,14 +195,7 @@ def main() -> None:  # noqa: C901, PLR0915 (one table, built in one place)
             with CaptureQueriesContext(connection) as captured:
                 request(client, address)
             queries[size, index] = len(captured)
-            found: set[str] = set()
-            with connection.cursor() as cursor:
-                for query in captured.captured_queries:
-                    if query["sql"].lstrip().upper().startswith("SELECT"):
-                        cursor.execute(f"EXPLAIN {query['sql']}")
-                        plan = "\n".join(row[0] for row in cursor.fetchall())
-                        found |= set(re.findall(r"Seq Scan on (\w+)", plan)) & set(LARGE_TABLES)
-            scans[size, index] = found
+            scans[size, index] = sequential_scans(captured.captured_queries)
 
     samples: dict[tuple[int, int], list[float]] = {key: [] for key in queries}
     for _ in range(options.runs):

@@ -44,6 +44,20 @@ sys.path.insert(0, str(ROOT))
 LARGE_TABLES = ("tasks_progressreport", "tasks_assignment", "assessments_assignmentmonth")
 
 
+def sequential_scans(captured: list[dict[str, str]]) -> set[str]:
+    """The large tables that the plan of any captured SELECT reads whole."""
+    from django.db import connection
+
+    found: set[str] = set()
+    with connection.cursor() as cursor:
+        for query in captured:
+            if query["sql"].lstrip().upper().startswith("SELECT"):
+                cursor.execute(f"EXPLAIN {query['sql']}")
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                found |= set(re.findall(r"Seq Scan on (\w+)", plan)) & set(LARGE_TABLES)
+    return found
+
+
 def prepare(url: str, size: int, rebuild: bool) -> None:
     from bench import dashboard
 
@@ -141,14 +155,7 @@ def main() -> None:
             with CaptureQueriesContext(connection) as captured:
                 request(client, address)
             queries[size, index] = len(captured)
-            found: set[str] = set()
-            with connection.cursor() as cursor:
-                for query in captured.captured_queries:
-                    if query["sql"].lstrip().upper().startswith("SELECT"):
-                        cursor.execute(f"EXPLAIN {query['sql']}")
-                        plan = "\n".join(row[0] for row in cursor.fetchall())
-                        found |= set(re.findall(r"Seq Scan on (\w+)", plan)) & set(LARGE_TABLES)
-            scans[size, index] = found
+            scans[size, index] = sequential_scans(captured.captured_queries)
 
     samples: dict[tuple[int, int], list[float]] = {key: [] for key in queries}
     for _ in range(options.runs):
