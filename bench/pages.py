@@ -82,6 +82,16 @@ def main() -> None:  # noqa: C901, PLR0915 (one table, built in one place)
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-reminders", action="store_true")
     parser.add_argument("--reminder-sizes", default="30,300", help="bench/reminders.py --sizes")
+    parser.add_argument(
+        "--only", nargs="+", default=[], metavar="PAGE", help="only the pages named (e.g. ranking)"
+    )
+    parser.add_argument(
+        "--database",
+        nargs="+",
+        default=[],
+        metavar="SIZE=NAME",
+        help="an existing database for that size (a copy: createdb -T), migrated, not built",
+    )
     options = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
@@ -90,8 +100,19 @@ def main() -> None:  # noqa: C901, PLR0915 (one table, built in one place)
 
     sizes = options.sizes
     urls = {size: database_url(base, size) for size in sizes}
-    for size, url in urls.items():
-        prepare(url, size, options.rebuild)
+    given = dict(entry.split("=", 1) for entry in options.database)
+    for size in sizes:
+        if str(size) in given:
+            urls[size] = urlunsplit(urlsplit(base)._replace(path=f"/{given[str(size)]}"))
+            subprocess.run(  # noqa: S603 (our own)
+                [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+                cwd=ROOT,
+                env={**os.environ, "DATABASE_URL": urls[size]},
+                check=True,
+            )
+            subprocess.run(["psql", urls[size], "-qc", "ANALYZE"], check=True)  # noqa: S603, S607
+        else:
+            prepare(urls[size], size, options.rebuild)
 
     os.environ["DATABASE_URL"] = urls[sizes[0]]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yijia.settings")
@@ -174,7 +195,11 @@ def main() -> None:  # noqa: C901, PLR0915 (one table, built in one place)
             ("inbox", "community", "/notifications/"),
             ("inbox", "lead unit", "/notifications/"),
         ]
-        pages[size] = [(page, role, clients[role], address) for page, role, address in listing]
+        pages[size] = [
+            (page, role, clients[role], address)
+            for page, role, address in listing
+            if not options.only or page in options.only
+        ]
         facts[size] = (Community.objects.count(), ProgressReport.objects.count())
 
     def request(client: Client, address: str) -> float:
