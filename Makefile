@@ -4,7 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup lint
+.PHONY: run test setup lint run-prod
+
+# The portal's DEBUG is off unless asked for (production is the default); development asks.
+setup run test lint: export DEBUG ?= True
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,3 +38,22 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
 	$(PY) -m mypy .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Production on this machine (docs/deployment.md): gunicorn, one Celery worker and the beat,
+# all stopping together, on PostgreSQL and Redis. The environment gives DATABASE_URL,
+# CELERY_BROKER_URL, CACHE_URL, SECRET_KEY and ALLOWED_HOSTS (deploy/yijia.env.example):
+#   set -a; . /etc/yijia/yijia.env; set +a; make run-prod
+$(VENV)/.installed-prod: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[prod]"
+	touch $@
+
+run-prod: export DEBUG = False
+run-prod: $(VENV)/.installed-prod
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py migrate --noinput
+	trap 'kill 0' EXIT INT TERM; \
+	$(VENV)/bin/celery --app yijia worker --loglevel INFO & \
+	$(VENV)/bin/celery --app yijia beat --loglevel INFO --pidfile= & \
+	$(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py yijia.wsgi

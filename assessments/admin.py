@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
@@ -17,12 +18,14 @@ from core.admin import ComputedAdmin
 from core.http import logged_in_user
 
 from .models import (
+    CommunityScore,
     Criterion,
     ManualScore,
     Publication,
     PublishedScore,
     Scheme,
     ScoreAdjustment,
+    ScoreMonth,
 )
 from .scoring import points_text, scheme_default
 
@@ -80,17 +83,64 @@ class SchemeAdmin(admin.ModelAdmin):
         self.message_user(request, gettext("已生成默认考核项。"))
 
 
+class ArchivedYearForm(forms.ModelForm):
+    """A manual score or an adjustment belongs to its scheme's year: none is added to an
+    archived year."""
+
+    def scheme_of(self, cleaned: dict[str, Any]) -> Scheme | None:
+        return cleaned.get("scheme")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        scheme = self.scheme_of(cleaned)
+        if scheme is not None and scheme.checklist.is_archived:
+            raise ValidationError(gettext("该年度清单已归档,只能查看。"), code="archived")
+        return cleaned
+
+
+class ManualScoreForm(ArchivedYearForm):
+    def scheme_of(self, cleaned: dict[str, Any]) -> Scheme | None:
+        criterion = cleaned.get("criterion")
+        return criterion.scheme if criterion is not None else None
+
+
+def _scheme_of_row(obj: Any) -> Scheme | None:
+    if isinstance(obj, ManualScore):
+        return obj.criterion.scheme
+    if isinstance(obj, ScoreAdjustment):
+        return obj.scheme
+    return None
+
+
+class _ArchivedReadOnly(admin.ModelAdmin):
+    """A row of an archived year is read, never changed or deleted."""
+
+    def _archived(self, obj: Any) -> bool:
+        scheme = _scheme_of_row(obj)
+        return scheme is not None and scheme.checklist.is_archived
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._archived(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._archived(obj) and super().has_delete_permission(request, obj)
+
+
 @admin.register(ManualScore)
-class ManualScoreAdmin(admin.ModelAdmin):
+class ManualScoreAdmin(_ArchivedReadOnly):
     list_display = ("criterion", "community", "points", "note")
     list_filter = ("criterion__scheme",)
     list_select_related = ("criterion__scheme__checklist", "community")
     autocomplete_fields = ("community",)
+    form = ManualScoreForm
 
 
 @admin.register(ScoreAdjustment)
-class ScoreAdjustmentAdmin(admin.ModelAdmin):
-    """Adjustments are recorded: added with a reason, never edited afterwards."""
+class ScoreAdjustmentAdmin(_ArchivedReadOnly):
+    """Adjustments are recorded: added with a reason, never edited afterwards (nor added
+    to an archived year)."""
+
+    form = ArchivedYearForm
 
     list_display = ("community", "points", "reason", "made_by", "made_at")
     list_filter = ("scheme",)
@@ -130,6 +180,26 @@ class PublishedScoreAdmin(ComputedAdmin):
     list_display = ("publication", "rank", "community", "total")
     list_filter = ("publication",)
     list_select_related = ("publication__scheme__checklist", "community")
+
+
+@admin.register(ScoreMonth)
+class ScoreMonthAdmin(ComputedAdmin):
+    """When each month's stored scores were computed (``assessments.summary``)."""
+
+    list_display = ("scheme", "month", "as_of", "criteria_key")
+    list_filter = ("scheme", "month")
+    list_select_related = ("scheme__checklist",)
+
+
+@admin.register(CommunityScore)
+class CommunityScoreAdmin(ComputedAdmin):
+    """The stored scores the ranking reads; kept by the portal, repaired by
+    ``manage.py scores --rebuild``."""
+
+    list_display = ("scheme", "month", "community", "earned", "adjusted", "total")
+    list_filter = ("scheme", "month")
+    list_select_related = ("scheme__checklist", "community")
+    search_fields = ("community__name",)
 
 
 @admin.register(Criterion)

@@ -229,3 +229,60 @@ class PublishedScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community} {self.total:g}(第 {self.rank} 名)"
+
+
+class ScoreMonth(models.Model):
+    """The state of the stored scores (``CommunityScore``) of one scheme and month scored:
+    the day they are computed as of (the month's last day once it has ended; today while it
+    runs, its meetings being judged up to today) and the scheme's criteria they were
+    computed with. Scores whose day or criteria differ from what a page needs are computed
+    again before it reads them (``assessments.summary``)."""
+
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("考核方案"), on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.PositiveSmallIntegerField(_("统计截至月份"))
+    as_of = models.DateField(_("计算截至日期"))
+    criteria_key = models.CharField(_("考核项版本"), max_length=64)
+
+    class Meta:
+        verbose_name = _("考核得分汇总状态")
+        verbose_name_plural = _("考核得分汇总状态")
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "month"], name="score_month_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} {self.month}"
+
+
+class CommunityScore(models.Model):
+    """A community's points in a scheme up to a month, as ``scoring.score_sheets`` computes
+    them, kept with every change that moves them (``assessments.summary``): the ranking
+    reads a page of these instead of computing every sheet."""
+
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("考核方案"), on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.PositiveSmallIntegerField(_("统计截至月份"))
+    community = models.ForeignKey(
+        Community, verbose_name=_("社区"), on_delete=models.CASCADE, related_name="+"
+    )
+    earned = models.DecimalField(_("考核项得分"), max_digits=8, decimal_places=2)
+    adjusted = models.DecimalField(_("加减分"), max_digits=8, decimal_places=2)
+    total = models.DecimalField(_("总分"), max_digits=8, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("考核得分汇总")
+        verbose_name_plural = _("考核得分汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "month", "community"], name="community_score_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["scheme", "month", "-total"], name="community_score_ranked"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community} {self.month}: {self.total:g}"

@@ -41,8 +41,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Community
+from core.dates import month_name
 from dashboards.models import AssignmentMonth
-from meetings.compliance import year_compliance
+from meetings.compliance import _judge, year_compliance
+from meetings.duties import duty_parties, recurring_duties
 from tasks.models import (
     Assignment,
     Checklist,
@@ -113,14 +115,6 @@ class ScoreSheet:
     @property
     def total(self) -> Decimal:
         return self.earned + self.adjusted
-
-    def totals_json(self) -> dict[str, Any]:
-        """The totals of ``as_json`` alone, for the ranking."""
-        return {
-            "earned": str(self.earned),
-            "adjusted": str(self.adjusted),
-            "total": str(self.total),
-        }
 
     def as_json(self) -> dict[str, Any]:
         """The sheet as published (``PublishedScore.sheet``): numbers as strings."""
@@ -198,7 +192,7 @@ class _Year:
 
 
 def _scored_reports(
-    checklist: Checklist, months: list[int]
+    checklist: Checklist, months: list[int], *, community: Community | None = None
 ) -> tuple[dict[tuple[int, int], ProgressReport], dict[tuple[int, int, int], ProgressReport]]:
     """The approved reports the sheets read, with their figures, in four queries whatever
     their number:
@@ -221,6 +215,8 @@ def _scored_reports(
         item__checklist=checklist,
         report__isnull=False,
     ).order_by()
+    if community is not None:
+        rows = rows.filter(community=community)
     if connection.vendor == "postgresql":
         latest_rows = rows.order_by("assignment_id", "-month").distinct("assignment_id")
     else:
@@ -261,18 +257,47 @@ _SCORED_REPORT_FIELDS = (
 )
 
 
-def _load_year(
-    scheme: Scheme, month: int, today: datetime.date, *, with_pillars: bool = True
-) -> _Year:
-    """``with_pillars``: whether a criterion scores a pillar (its items are then read)."""
-    checklist = scheme.checklist
-    # Only the months the checklist owes are scored (``Checklist.months_owed``).
-    months = [owed for owed in checklist.months_owed() if owed <= month]
-    reports, excepted = _scored_reports(checklist, months) if months else ({}, {})
+def as_of(checklist: Checklist, month: int, today: datetime.date) -> datetime.date:
+    """The day the scores up to ``month`` are computed as of: the month's last day once it
+    has ended, else ``today`` (a running month's meetings are judged up to today)."""
     end_of_month = datetime.date(
         checklist.year, month, calendar.monthrange(checklist.year, month)[1]
     )
-    judged = year_compliance(checklist=checklist, months=months, today=min(today, end_of_month))
+    return min(today, end_of_month)
+
+
+def _compliance(
+    checklist: Checklist, months: list[int], today: datetime.date, community: Community | None
+) -> dict[tuple[int, int | None, int], Any]:
+    """``meetings.compliance.year_compliance``, or its rows of one community alone."""
+    if community is None:
+        return year_compliance(checklist=checklist, months=months, today=today)
+    duties = recurring_duties(checklist)
+    parties = duty_parties(
+        duties, communities=Community.objects.filter(pk=community.pk), include_street=False
+    )
+    return _judge(
+        duties, parties, checklist=checklist, months=months, today=today, community=community
+    )
+
+
+def _load_year(
+    scheme: Scheme,
+    month: int,
+    today: datetime.date,
+    *,
+    with_pillars: bool = True,
+    community: Community | None = None,
+) -> _Year:
+    """``with_pillars``: whether a criterion scores a pillar (its items are then read);
+    ``community``: only what that community's sheet needs (None: every community's)."""
+    checklist = scheme.checklist
+    # Only the months the checklist owes are scored (``Checklist.months_owed``).
+    months = [owed for owed in checklist.months_owed() if owed <= month]
+    reports, excepted = (
+        _scored_reports(checklist, months, community=community) if months else ({}, {})
+    )
+    judged = _compliance(checklist, months, as_of(checklist, month, today), community)
     compliance: dict[tuple[int, int], tuple[int, int]] = defaultdict(lambda: (0, 0))
     excused: dict[tuple[int, int], list[ProgressReport]] = defaultdict(list)
     for (target_id, community_id, duty_month), duty in judged.items():
@@ -288,12 +313,15 @@ def _load_year(
         )
     manual = {
         (score.criterion_id, score.community_id): score
-        for score in ManualScore.objects.filter(criterion__scheme=scheme)
+        for score in ManualScore.objects.filter(
+            criterion__scheme=scheme, **({"community": community} if community else {})
+        )
     }
     assigned: dict[int, set[int]] = defaultdict(set)
-    for community_id, item_id in Assignment.objects.filter(
-        item__checklist=checklist, community__isnull=False
-    ).values_list("community_id", "item_id"):
+    assignments = Assignment.objects.filter(item__checklist=checklist, community__isnull=False)
+    if community is not None:
+        assignments = assignments.filter(community=community)
+    for community_id, item_id in assignments.values_list("community_id", "item_id"):
         assigned[community_id].add(item_id)
     targets: dict[int, list[Target]] = defaultdict(list)
     for target in Target.objects.filter(
@@ -330,7 +358,12 @@ def _exception_words(report: ProgressReport) -> str:
 
 
 def _report_link(report: ProgressReport) -> dict[str, Any]:
-    return {"id": report.pk, "label": f"{report.month}月"}
+    return {"id": report.pk, "label": month_name(report.month)}
+
+
+def _in_month(words: str, month: int) -> str:
+    """A figure and the month it was reported in: 80%(7月) / 80% (July)."""
+    return _("%(words)s(%(month)s)") % {"words": words, "month": month_name(month)}
 
 
 def _target_line(
@@ -343,8 +376,8 @@ def _target_line(
         words = _("%(met)s/%(judged)s 个月达标") % {"met": met, "judged": judged}
         excused = year.excused.get((target.pk, community.pk), [])
         for exception in excused:
-            words += _("(%(month)s月%(why)s)") % {
-                "month": exception.month,
+            words += _("(%(month)s%(why)s)") % {
+                "month": month_name(exception.month),
                 "why": _exception_words(exception),
             }
         return Decimal(met) / judged, words, [_report_link(exception) for exception in excused]
@@ -352,10 +385,10 @@ def _target_line(
     if report is None:
         return Decimal(0), _("无已审核的月报"), []
     if is_excepted_as_completed(report):
-        return ONE, f"{_exception_words(report)}({report.month}月)", [_report_link(report)]
+        return ONE, _in_month(_exception_words(report), report.month), [_report_link(report)]
     value = report.values_by_target.get(target.pk)
     attainment, measured = target_attainment(target, value, year=report.year, month=report.month)
-    return attainment, f"{measured}({report.month}月)", [_report_link(report)]
+    return attainment, _in_month(measured, report.month), [_report_link(report)]
 
 
 Part = tuple[Decimal, str, list[dict[str, Any]]]
@@ -369,7 +402,7 @@ def _item_parts(item: Any, community: Community, year: _Year) -> list[Part]:
         return [_target_line(target, community, year) for target in targets]
     report = year.reports.get((community.pk, item.pk))
     done = report is not None and report.status == ProgressReport.Status.COMPLETED
-    links = [{"id": report.pk, "label": f"{report.month}月"}] if report else []
+    links = [_report_link(report)] if report else []
     words = _("已完成") if done else _("无已审核的“已完成”月报")
     return [(ONE if done else Decimal(0), words, links)]
 
@@ -430,22 +463,59 @@ def _line(criterion: Criterion, community: Community, year: _Year, *, rule: str)
 
 
 def score_sheets(
-    scheme: Scheme, *, month: int = 12, today: datetime.date | None = None
+    scheme: Scheme,
+    *,
+    month: int = 12,
+    today: datetime.date | None = None,
+    criteria: list[Criterion] | None = None,
 ) -> list[ScoreSheet]:
-    """Every community's score sheet, ranked (best first; equal totals share a rank)."""
+    """Every community's score sheet, ranked (best first; equal totals share a rank).
+    ``criteria``: the scheme's with their targets, items and pillars, when the caller has
+    them."""
     today = today or timezone.localdate()
+    return rank(_sheets(scheme, month=month, today=today, criteria=criteria))
+
+
+def community_sheet(
+    scheme: Scheme,
+    community: Community,
+    *,
+    month: int = 12,
+    today: datetime.date | None = None,
+    criteria: list[Criterion] | None = None,
+) -> ScoreSheet | None:
+    """``community``'s sheet as ``score_sheets`` writes it (unranked), from its own rows
+    alone: the same queries whatever the number of communities. None when the year assigns
+    it nothing."""
+    today = today or timezone.localdate()
+    sheets = _sheets(scheme, month=month, today=today, only=community, criteria=criteria)
+    return sheets[0] if sheets else None
+
+
+def _sheets(
+    scheme: Scheme,
+    *,
+    month: int,
+    today: datetime.date,
+    only: Community | None = None,
+    criteria: list[Criterion] | None = None,
+) -> list[ScoreSheet]:
+    """Every community's sheet (or ``only``'s), unranked, in the communities' order."""
     checklist = scheme.checklist
-    criteria = list(scheme.criteria.select_related("target__item__checklist", "item", "pillar"))
+    if criteria is None:
+        criteria = list(scheme.criteria.select_related("target__item__checklist", "item", "pillar"))
     rules = {criterion.pk: criterion.get_rule_display() for criterion in criteria}
     with_pillars = any(criterion.pillar_id is not None for criterion in criteria)
-    year = _load_year(scheme, month, today, with_pillars=with_pillars)
+    year = _load_year(scheme, month, today, with_pillars=with_pillars, community=only)
+    assigned = Assignment.objects.filter(item__checklist=checklist)
+    adjusted = scheme.adjustments.select_related("made_by")
+    if only is not None:
+        assigned, adjusted = assigned.filter(community=only), adjusted.filter(community=only)
     communities = list(
-        Community.objects.filter(
-            pk__in=Assignment.objects.filter(item__checklist=checklist).values("community_id")
-        ).order_by("order", "name")
+        Community.objects.filter(pk__in=assigned.values("community_id")).order_by("order", "name")
     )
     adjustments: dict[int, list[Adjustment]] = defaultdict(list)
-    for adjustment in scheme.adjustments.select_related("made_by"):
+    for adjustment in adjusted:
         adjustments[adjustment.community_id].append(
             Adjustment(
                 points=adjustment.points,
@@ -465,7 +535,7 @@ def score_sheets(
         )
         for community in communities
     ]
-    return rank(sheets)
+    return sheets
 
 
 def rank(sheets: list[ScoreSheet]) -> list[ScoreSheet]:

@@ -37,7 +37,17 @@ from tasks.periods import (
 from tasks.views import checklist_for
 
 from .models import Publication, Scheme, ScoreAdjustment
-from .scoring import ScoreSheet, points_text, results_publish, review_records, score_sheets
+from .scoring import (
+    ScoreSheet,
+    community_sheet,
+    points_text,
+    results_publish,
+    review_records,
+    score_sheets,
+)
+from .summary import RankedRow, rank_of, ranked_page, scores_ready
+
+PAGE_SIZE = 50  # communities a page of the ranking
 
 
 def _scheme(request: HttpRequest) -> Scheme:
@@ -77,21 +87,104 @@ class Results:
     publication: Publication | None
     live: bool
     sheets: list[dict[str, Any]]  # {"community", "rank", "total", "sheet": as_json()}
+    count: int = 0  # the communities ranked (``sheets`` may be one page of them)
+    page: int = 1
+    pages: int = 1
 
 
-def _results(
-    request: HttpRequest,
-    scheme: Scheme,
-    *,
-    totals_only: bool = False,
-    sheet_of: Community | None = None,
-) -> Results:
-    """Live, every sheet is written out line by line (the export) unless ``totals_only``
-    (the ranking) or but ``sheet_of``'s (the score sheet page, which ranks it among the
-    others' totals)."""
-    publication = scheme.publications.select_related("published_by").order_by("-number").first()
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _is_live(request: HttpRequest, publication: Publication | None) -> bool:
     may_publish = request.user.has_perm("assessments.publish_scores")
-    live = publication is None or (may_publish and request.GET.get("live") == "1")
+    return publication is None or (may_publish and request.GET.get("live") == "1")
+
+
+def _latest_publication(scheme: Scheme) -> Publication | None:
+    return scheme.publications.select_related("published_by").order_by("-number").first()
+
+
+def _ranking_results(
+    request: HttpRequest, scheme: Scheme, criteria: list[Any], *, find: Community | None
+) -> tuple[Results, int | None]:
+    """One page of the ranking (``PAGE_SIZE`` communities): the published one, or the
+    stored scores (``assessments.summary``), computed again first when they no longer
+    hold. With ``find``, the page that community stands on; returns also its rank."""
+    publication = _latest_publication(scheme)
+    page = _page_number(request)
+    found_rank: int | None = None
+    if not _is_live(request, publication):
+        assert publication is not None  # noqa: S101 (narrowing)
+        rows = publication.scores.order_by("rank", "community__order", "community__name")
+        if find is not None:
+            own = rows.filter(community=find).first()
+            if own is not None:
+                found_rank = own.rank
+                before = (
+                    rows.filter(rank__lt=own.rank).count()
+                    + rows.filter(rank=own.rank, community__order__lt=find.order).count()
+                )
+                page = before // PAGE_SIZE + 1
+        count = rows.count()
+        pages = max(1, -(-count // PAGE_SIZE))
+        page = min(page, pages)
+        offset = (page - 1) * PAGE_SIZE
+        sheets = [
+            {
+                "community": row.community,
+                "rank": row.rank,
+                "total": row.total,
+                "sheet": {k: row.sheet[k] for k in ("earned", "adjusted", "total")},
+            }
+            for row in rows.select_related("community")[offset : offset + PAGE_SIZE]
+        ]
+        results = Results(scheme, publication.as_of_month, publication, False, sheets)
+    else:
+        month = _month(request, scheme)
+        computed = scores_ready(scheme, month, criteria=criteria)
+        if computed is not None:  # computed again just now: the page from those sheets
+            everyone, count, place = _page_of(computed, find)
+        else:
+            place = rank_of(scheme, month, find) if find is not None else None
+            count = -1
+        if place is not None:
+            found_rank, page = place[0], place[1] // PAGE_SIZE + 1
+        if computed is None:
+            ranked, count = ranked_page(
+                scheme, month, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+            )
+        pages = max(1, -(-count // PAGE_SIZE))
+        if page > pages:
+            page = pages
+            if computed is None:
+                ranked, count = ranked_page(
+                    scheme, month, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+                )
+        if computed is not None:
+            ranked = everyone[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        sheets = [
+            {
+                "community": row.community,
+                "rank": row.rank,
+                "total": row.total,
+                "sheet": {"earned": row.earned, "adjusted": row.adjusted, "total": row.total},
+            }
+            for row in ranked
+        ]
+        results = Results(scheme, month, publication, True, sheets)
+    results.count, results.page, results.pages = count, page, pages
+    return results, found_rank
+
+
+def _export_results(request: HttpRequest, scheme: Scheme) -> Results:
+    """Every sheet, line by line (the export): the published ones, or every sheet
+    computed now."""
+    publication = _latest_publication(scheme)
+    live = _is_live(request, publication)
     if not live:
         assert publication is not None  # noqa: S101 (narrowing)
         rows = publication.scores.select_related("community").order_by("rank", "community__order")
@@ -103,21 +196,14 @@ def _results(
     month = _month(request, scheme)
     computed: list[ScoreSheet] = score_sheets(scheme, month=month)
     sheets = [
-        {
-            "community": s.community,
-            "rank": s.rank,
-            "total": s.total,
-            "sheet": s.totals_json()
-            if totals_only or sheet_of not in (None, s.community)
-            else s.as_json(),
-        }
+        {"community": s.community, "rank": s.rank, "total": s.total, "sheet": s.as_json()}
         for s in computed
     ]
     return Results(scheme, month, publication, True, sheets)
 
 
 def ranking(request: HttpRequest) -> HttpResponse:
-    """The communities ranked, and the lead units' review record."""
+    """The communities ranked, a page at a time."""
     if not request.user.has_perm("assessments.view_scores"):
         raise PermissionDenied(_("考核排名只对街道管理员、街道领导和牵头单位开放。"))
     checklist = checklist_for(request)
@@ -130,9 +216,17 @@ def ranking(request: HttpRequest) -> HttpResponse:
 def _ranking_page(
     request: HttpRequest, scheme: Scheme, *, note: str = "", errors: list[str] | None = None
 ) -> HttpResponse:
-    """The ranking page; after a refused publication, with the reason and the note kept."""
-    results = _results(request, scheme, totals_only=True)
-    criteria = list(scheme.criteria.all())
+    """The ranking page, a page of ``PAGE_SIZE`` communities (``?page=``; ``?find=`` a
+    community's name: the page it stands on); after a refused publication, with the reason
+    and the note kept."""
+    criteria = list(scheme.criteria.select_related("target__item__checklist", "item", "pillar"))
+    wanted = request.GET.get("find", "").strip()
+    find = (
+        Community.objects.filter(name__icontains=wanted).order_by("order", "name").first()
+        if wanted
+        else None
+    )
+    results, found_rank = _ranking_results(request, scheme, criteria, find=find)
     return render(
         request,
         "assessments/ranking.html",
@@ -142,13 +236,58 @@ def _ranking_page(
             "picker": _picker(request, results),
             "criteria_count": len(criteria),
             "criteria_points": sum(c.points for c in criteria),
-            "records": review_records(scheme.checklist),
             "may_publish": request.user.has_perm("assessments.publish_scores"),
             "publications": list(scheme.publications.select_related("published_by")),
             "note": note,
             "errors": errors or [],
+            "find": wanted,
+            "found": find if found_rank is not None else None,
+            "found_rank": found_rank,
+            "page_numbers": _page_numbers(results.page, results.pages),
         },
         status=400 if errors else 200,
+    )
+
+
+def _page_of(
+    sheets: list[ScoreSheet], find: Community | None
+) -> tuple[list[RankedRow], int, tuple[int, int, int] | None]:
+    """The ranking from sheets just computed (ranked): every row, their number, and
+    ``find``'s rank and position."""
+    rows = [RankedRow(s.community, s.rank, s.earned, s.adjusted, s.total) for s in sheets]
+    place = next(
+        (
+            (row.rank, n, len(rows))
+            for n, row in enumerate(rows)
+            if find and row.community.pk == find.pk
+        ),
+        None,
+    )
+    return rows, len(rows), place
+
+
+def _page_numbers(page: int, pages: int) -> list[int | None]:
+    """The page links shown: the first, the last and two either side of ``page``; None
+    where pages are left out."""
+    shown = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and numbers[-1] is not None and number - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
+def review_record(request: HttpRequest) -> HttpResponse:
+    """The lead units' review record of the year (on a page of its own: it adds up every
+    report of the year, which the ranking no longer does)."""
+    if not request.user.has_perm("assessments.view_scores"):
+        raise PermissionDenied(_("考核排名只对街道管理员、街道领导和牵头单位开放。"))
+    checklist = checklist_for(request)
+    return render(
+        request,
+        "assessments/review_record.html",
+        {"checklist": checklist, "records": review_records(checklist)},
     )
 
 
@@ -200,13 +339,45 @@ class AdjustmentForm(forms.Form):
         return points
 
 
+def _sheet_results(request: HttpRequest, scheme: Scheme, community: Community) -> Results:
+    """The community's sheet, published or live, ranked among the others: live, its lines
+    are computed from its own rows in the reader's language and its rank read from the
+    stored scores (``assessments.summary``)."""
+    publication = _latest_publication(scheme)
+    not_ranked = Http404(_("这个社区不在本年度的考核范围内。"))
+    if not _is_live(request, publication):
+        assert publication is not None  # noqa: S101 (narrowing)
+        own = publication.scores.filter(community=community).first()
+        if own is None:
+            raise not_ranked
+        row = {"community": community, "rank": own.rank, "total": own.total, "sheet": own.sheet}
+        results = Results(scheme, publication.as_of_month, publication, False, [row])
+        results.count = publication.scores.count()
+        return results
+    month = _month(request, scheme)
+    criteria = list(scheme.criteria.select_related("target__item__checklist", "item", "pillar"))
+    computed = scores_ready(scheme, month, criteria=criteria)
+    sheet: ScoreSheet | None
+    if computed is not None:  # computed again just now: the sheet is among them
+        _rows, count, place = _page_of(computed, community)
+        sheet = next((s for s in computed if s.community.pk == community.pk), None)
+    else:
+        place = rank_of(scheme, month, community)
+        sheet = community_sheet(scheme, community, month=month, criteria=criteria)
+        count = place[2] if place is not None else 0
+    if place is None or sheet is None:
+        raise not_ranked
+    row = {"community": community, "rank": place[0], "total": sheet.total, "sheet": sheet.as_json()}
+    results = Results(scheme, month, publication, True, [row])
+    results.count = count
+    return results
+
+
 def _sheet_page(
     request: HttpRequest, community: Community, scheme: Scheme, form: AdjustmentForm
 ) -> HttpResponse:
-    results = _results(request, scheme, sheet_of=community)
-    row = next((row for row in results.sheets if row["community"].pk == community.pk), None)
-    if row is None:
-        raise Http404(_("这个社区不在本年度的考核范围内。"))
+    results = _sheet_results(request, scheme, community)
+    row = results.sheets[0]
     return render(
         request,
         "assessments/score_sheet.html",
@@ -216,8 +387,9 @@ def _sheet_page(
             "picker": _picker(request, results),
             "row": row,
             "community": community,
-            "count": len(results.sheets),
-            "may_adjust": request.user.has_perm("assessments.add_scoreadjustment"),
+            "count": results.count,
+            "may_adjust": request.user.has_perm("assessments.add_scoreadjustment")
+            and not scheme.checklist.is_archived,
             "form": form,
         },
         status=400 if form.errors else 200,
@@ -231,6 +403,9 @@ def adjust(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("只有街道管理员可以加减分。"))
     community = get_object_or_404(Community, pk=pk)
     scheme = _scheme(request)
+    if scheme.checklist.is_archived:
+        messages.error(request, _("该年度清单已归档,只能查看。"))
+        return redirect(f"{reverse('score_sheet', args=[pk])}?year={scheme.checklist.year}")
     form = AdjustmentForm(request.POST, total=scheme.total_points)
     if not form.is_valid():
         return _sheet_page(request, community, scheme, form)  # what was typed stays
@@ -270,7 +445,7 @@ def export(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("assessments.view_scores"):
         raise PermissionDenied(_("考核排名只对街道管理员、街道领导和牵头单位开放。"))
     scheme = _scheme(request)
-    results = _results(request, scheme)
+    results = _export_results(request, scheme)
     ranking_sheet = tablib.Dataset(
         headers=["名次", "社区", "考核项得分", "加减分", "总分"], title="排名"
     )

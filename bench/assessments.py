@@ -32,6 +32,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+# The development settings for Django (DEBUG is off unless asked for: docs/deployment.md).
+os.environ.setdefault("DEBUG", "True")
+
 ROOT = Path(__file__).resolve().parent.parent
 MONTH = 6
 PAGES = ("dashboard", "ranking", "sheet")

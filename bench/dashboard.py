@@ -35,6 +35,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+# The development settings for Django (DEBUG is off unless asked for: docs/deployment.md).
+os.environ.setdefault("DEBUG", "True")
+
 ROOT = Path(__file__).resolve().parent.parent
 MONTH = 6
 

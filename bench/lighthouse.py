@@ -45,6 +45,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+# The development settings for Django (DEBUG is off unless asked for: docs/deployment.md).
+os.environ.setdefault("DEBUG", "True")
+
 ROOT = Path(__file__).resolve().parent.parent
 HOME = ROOT / "var" / "lighthouse"
 LIGHTHOUSE = HOME / "node_modules" / ".bin" / "lighthouse"

@@ -27,6 +27,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# The development settings for Django (DEBUG is off unless asked for: docs/deployment.md).
+os.environ.setdefault("DEBUG", "True")
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yijia.settings")

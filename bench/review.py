@@ -38,6 +38,9 @@ import sys
 import time
 from pathlib import Path
 
+# The development settings for Django (DEBUG is off unless asked for: docs/deployment.md).
+os.environ.setdefault("DEBUG", "True")
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 

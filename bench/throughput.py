@@ -24,8 +24,11 @@ it). The pages, as the role that uses them:
 
 They are measured interleaved: ``--rounds`` rounds of ``--seconds`` seconds per page, so the
 load of the (shared) machine falls on all alike. Prints requests per second and the ratio
-to the bare view. Every response must be 200 (a redirect to the login page would be cheap
-and wrong): any other status stops the run.
+to the bare view, and the CPU time the gunicorn workers spent per request (from /proc, on
+Linux; PostgreSQL's and Redis's own CPU not counted) with the bare view's ÷ the page's: the
+machine's load moves requests per second much more than the CPU a request costs. Every
+response must be 200 (a redirect to the login page would be cheap and wrong): any other
+status stops the run.
 """
 
 from __future__ import annotations
@@ -59,6 +62,12 @@ def environment(database_url: str) -> dict[str, str]:
         SECRET_KEY=SECRET,
         ALLOWED_HOSTS=HOST,
         SECURE_COOKIES="False",
+        # Plain HTTP on loopback: no redirect to HTTPS (production sits behind TLS).
+        SECURE_SSL_REDIRECT="False",
+        # The SQLite default is measured too (DEBUG=False refuses it unless asked).
+        ALLOW_SQLITE="True",
+        # DEBUG=False serves the collected static files (their manifest): collected here.
+        STATIC_ROOT=str(ROOT / "var" / "bench-static"),
         BENCH_URLS="True",
         # As in production (.env.example): a connection kept per worker, not one a request.
         DATABASE_CONN_MAX_AGE=os.environ.get("DATABASE_CONN_MAX_AGE", "60"),
@@ -71,6 +80,10 @@ def environment(database_url: str) -> dict[str, str]:
 def build(database_url: str, rebuild: bool) -> None:
     env = environment(database_url)
     python = sys.executable
+    # The pages name their static files through the manifest collectstatic writes.
+    subprocess.run(  # noqa: S603 (our own commands)
+        [python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
     if database_url.startswith("sqlite"):
         path = Path(database_url.removeprefix("sqlite:///"))
         if path.exists() and not rebuild:
@@ -91,6 +104,10 @@ def build(database_url: str, rebuild: bool) -> None:
             capture_output=True,
         )
         if check.returncode == 0 and not rebuild:
+            # An existing database: brought up to the code's migrations.
+            subprocess.run(  # noqa: S603 (our own commands)
+                [python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
+            )
             return
     print("building the database (migrate, load_demo)…", flush=True)
     migrate = [python, "manage.py", "migrate", "-v0"]
@@ -178,6 +195,26 @@ def hammer(port: int, raw: bytes, seconds: float, threads: int) -> tuple[int, fl
     return sum(counts), elapsed
 
 
+def workers_cpu(master: int) -> float:
+    """CPU seconds (user + system) the gunicorn workers have used so far (Linux /proc; 0
+    elsewhere). Per request, it hardly depends on what else the machine is doing, where
+    requests per second do."""
+    clock = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return 0.0
+    used = 0
+    for pid in children:
+        try:
+            # After the command's ")": state is field 3, utime and stime fields 14 and 15.
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used += int(fields[11]) + int(fields[12])
+    return used / clock
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -234,25 +271,36 @@ def main() -> None:
             for _ in range(4):
                 status, _, _ = fetch(port, raw)
                 assert status == 200, status
-        totals: dict[str, list[float]] = {name: [0, 0.0] for name in pages}
+        totals: dict[str, list[float]] = {name: [0, 0.0, 0.0] for name in pages}
         for _ in range(args.rounds):
             for name, raw in pages.items():
+                cpu = workers_cpu(server.pid)
                 count, elapsed = hammer(port, raw, args.seconds, args.threads)
                 totals[name][0] += count
                 totals[name][1] += elapsed
+                totals[name][2] += workers_cpu(server.pid) - cpu
     finally:
         server.terminate()
         server.wait(timeout=30)
 
     bare = totals["bare"][0] / totals["bare"][1]
+    bare_cpu = totals["bare"][2] / totals["bare"][0]
     print(
         f"database: {database_url.split('@')[-1]}; gunicorn 2 sync workers; "
-        f"{args.threads} client threads; {args.rounds} rounds × {args.seconds:g} s per page"
+        f"{args.threads} client threads; {args.rounds} rounds × {args.seconds:g} s per page; "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
-    print(f"{'page':<24} {'req/s':>8} {'÷ bare':>8}")
-    for name, (done, seconds) in totals.items():
+    # req/s and its ratio move with the machine's load; the workers' CPU per request (and
+    # the bare view's ÷ the page's, a ratio of the same kind) much less so.
+    print(f"{'page':<24} {'req/s':>8} {'÷ bare':>8} {'CPU ms/req':>11} {'bare ÷':>8}")
+    for name, (done, seconds, cpu) in totals.items():
         rate = done / seconds
-        print(f"{name:<24} {rate:>8.1f} {rate / bare:>8.3f}")
+        per_request = cpu / done if done else 0.0
+        cpu_ratio = bare_cpu / per_request if per_request else 0.0
+        print(
+            f"{name:<24} {rate:>8.1f} {rate / bare:>8.3f} {per_request * 1000:>11.2f} "
+            f"{cpu_ratio:>8.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,11 @@ foreign-key tables, so that a filtered listing stays one query however many rows
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from core.typing import AnyUser
@@ -30,6 +34,43 @@ VIEW_ALL_REPORTS = "tasks.view_all_reports"
 URGE_PARTIES = "dashboards.urge_parties"
 # Street admin, leadership and lead-unit staff open the completion dashboards.
 VIEW_DASHBOARD = "dashboards.view_dashboard"
+
+
+# What a signed-in request remembers of its user across requests (yijia/sessions.py: the
+# user's row, permissions and the header's navigation) is kept under a version of who may do
+# what: a random token in the shared cache (Redis or var/cache: every process sees it) that
+# every write of users, roles, permissions, memberships, places and lead units replaces
+# (``access_changed``, connected in yijia/apps.py). A change is thus seen at the next request:
+# - at once, so that the writing request (and its transaction) sees its own change;
+# - and again when the transaction commits, so that what another process read before the
+#   commit, and stored under the token of the first bump, is not read either.
+def access_version_key() -> str:
+    """The version's key, one per database: processes on other databases sharing the cache
+    (a development machine's var/cache, a benchmark switching databases) keep their own."""
+    return f"communities:access-version:{connection.settings_dict['NAME']}"
+
+
+def _access_bump() -> None:
+    cache.set(access_version_key(), uuid.uuid4().hex, None)
+
+
+def access_changed(**kwargs: object) -> None:
+    """Who may do what changed (also a signal receiver): nothing remembered before is used
+    again."""
+    _access_bump()
+    transaction.on_commit(_access_bump)
+
+
+def access_version(found: str | None = None) -> str:
+    """The current version (one cache read, none when ``found`` was read with the session)."""
+    key = access_version_key()
+    version = found if found is not None else cache.get(key)
+    if version is None:
+        version = uuid.uuid4().hex
+        # add, not set: two processes starting at once agree on one version.
+        if not cache.add(key, version, None):
+            version = cache.get(key) or version
+    return str(version)
 
 
 def community_q(user: AnyUser, codename: str, field: str) -> Q:

@@ -14,7 +14,10 @@ class CommunitiesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the registry is ready: roles.py reaches into django.contrib.auth.
+        from .accounts import accounts_connect
         from .roles import role_permissions_sync
+
+        accounts_connect()
 
         def sync_roles(sender: AppConfig, **kwargs: Any) -> None:
             # After every migrate (and a test's flush), the role groups hold the table.

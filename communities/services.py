@@ -81,6 +81,8 @@ def memberships_add_in_bulk(
         ],
         batch_size=batch_size,
     )
+    # Bulk inserts send no signal: what sessions remember of these users is read afresh.
+    access.access_changed()
     return memberships
 
 

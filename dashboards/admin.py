@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ComputedAdmin, ReadOnlyAdmin
 
-from .models import AssignmentMonth, PartyMonth, UrgeNotice
+from .models import AssignmentMonth, ItemMonth, PartyMonth, UrgeNotice
 
 
 @admin.register(AssignmentMonth)
@@ -52,6 +52,29 @@ class PartyMonthAdmin(ComputedAdmin):
     list_filter = ("year", "month")
     list_select_related = ("community", "unit")
     search_fields = ("community__name", "unit__name")
+
+
+@admin.register(ItemMonth)
+class ItemMonthAdmin(ComputedAdmin):
+    list_display = (
+        "year",
+        "month",
+        "item",
+        "deadline",
+        "expected",
+        "received",
+        "on_time",
+        "late_filed",
+        "approved",
+        "returned",
+        "complete",
+        "behind",
+        "excepted",
+        "unfiled",
+    )
+    list_filter = ("year", "month")
+    list_select_related = ("item",)
+    search_fields = ("=item__number", "item__text")
 
 
 class AcknowledgedFilter(admin.SimpleListFilter):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,11 +14,12 @@ class DashboardsConfig(AppConfig):
         # follow every write path (services, admin, import) that sends these signals.
         from django.db.models.signals import post_delete, post_save
 
+        from communities.models import Community, Unit
         from meetings.signals import meetings_changed
         from tasks.models import CalendarDay, Checklist, Target
         from tasks.signals import assignments_changed, progress_changed, progress_loaded
 
-        from . import summaries
+        from . import figure_version, summaries
 
         progress_changed.connect(summaries.on_progress_changed, dispatch_uid="summaries")
         assignments_changed.connect(summaries.on_assignments_changed, dispatch_uid="summaries")
@@ -33,3 +34,16 @@ class DashboardsConfig(AppConfig):
         post_save.connect(
             summaries.on_checklist_saved, sender=Checklist, dispatch_uid="summaries-Checklist"
         )
+        for party in (Community, Unit):
+            post_save.connect(
+                summaries.on_party_saved, sender=party, dispatch_uid=f"summaries-{party.__name__}"
+            )
+        # The cached figures show these rows' names: a rename shows at the next request.
+        for label in figure_version.NAMED_MODELS:
+            named = apps.get_model(*label)
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    figure_version.on_named_row_changed,
+                    sender=named,
+                    dispatch_uid=f"figures-{label[1]}-{signal is post_save}",
+                )

@@ -20,7 +20,7 @@ and fails when there is any. The checks:
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 
@@ -201,6 +201,20 @@ def unfiled_meeting_disagreements(
             )
 
 
+# Checks of the apps above this one (the assessment's stored scores), which this layer
+# cannot import: each registers itself in its ``AppConfig.ready`` (``check_register``).
+Check = Callable[[Checklist, datetime.date], Iterable[Disagreement]]
+REGISTERED: dict[str, Check] = {}
+
+
+def check_register(name: str, check: Check) -> None:
+    REGISTERED[name] = check
+
+
+def checks_known() -> frozenset[str]:
+    return CHECKS | frozenset(REGISTERED)
+
+
 def disagreements(
     checklist: Checklist, *, today: datetime.date, checks: frozenset[str] | None = None
 ) -> list[Disagreement]:
@@ -215,6 +229,8 @@ def disagreements(
             unfiled_meeting_disagreements(checklist, today),
         ),
     }
+    for name, check in REGISTERED.items():
+        runs[name] = lambda check=check: iter(check(checklist, today))  # type: ignore[misc]
     for name, run in runs.items():
         if checks is None or name in checks:
             found += list(run())

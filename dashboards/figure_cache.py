@@ -33,4 +33,5 @@ def dashboard_cached(
         board = dashboard_build(checklist, month, today, links=links)
         cache.set(key, board, FIGURES_SECONDS)
         return board
-    return dataclasses.replace(board, late=_late(checklist, month, today))
+    # The checklist as read now: archiving (an update of its status) changes no version.
+    return dataclasses.replace(board, checklist=checklist, late=_late(checklist, month, today))

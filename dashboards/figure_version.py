@@ -11,20 +11,43 @@ so the figures cached under the old one are never read again:
   the rows as they were before the commit, and stored under the token of the first bump,
   are not read either.
 
-A figure is thus never stale: the next request after a submission reads the new rows."""
+A figure is thus never stale: the next request after a submission reads the new rows.
+
+The cached figures also hold names: the items' numbers and texts, the pillars', lead units'
+and parties' names, the lead units of each item. A save or delete of one of those rows
+(``NAMED_MODELS``, connected in ``dashboards.apps``) changes the version too, so a renamed
+item, unit or community, or a changed target, shows at the next request.
+
+The version is kept per database (its name in the key): two portals, or a benchmark's
+databases, sharing one cache never read each other's figures."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 
 VERSION_KEY = "dashboards:summary-version"
+# The rows whose names or rules the cached figures show (app label, model name).
+NAMED_MODELS = (
+    ("tasks", "Checklist"),
+    ("tasks", "Pillar"),
+    ("tasks", "Item"),
+    ("tasks", "ItemLeadUnit"),
+    ("tasks", "Target"),
+    ("communities", "Community"),
+    ("communities", "Unit"),
+)
+
+
+def _key() -> str:
+    return f"{VERSION_KEY}:{connection.settings_dict['NAME']}"
 
 
 def _bump() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    cache.set(_key(), uuid.uuid4().hex, None)
 
 
 def figures_changed() -> None:
@@ -33,12 +56,19 @@ def figures_changed() -> None:
     transaction.on_commit(_bump)
 
 
+def on_named_row_changed(sender: Any, **kwargs: Any) -> None:
+    """An item, pillar, lead unit, party, target or checklist was saved or deleted: the
+    figures cached with its old name (or rule) are not served again."""
+    figures_changed()
+
+
 def figures_version() -> str:
     """The summary rows' current version (one cache read)."""
-    version = cache.get(VERSION_KEY)
+    key = _key()
+    version = cache.get(key)
     if version is None:
         version = uuid.uuid4().hex
         # add, not set: two processes starting at once agree on one version.
-        if not cache.add(VERSION_KEY, version, None):
-            version = cache.get(VERSION_KEY) or version
+        if not cache.add(key, version, None):
+            version = cache.get(key) or version
     return str(version)

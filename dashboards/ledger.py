@@ -22,15 +22,18 @@ from __future__ import annotations
 import datetime
 import io
 import re
+import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+from xml.sax.saxutils import escape
 
 import tablib
 from django.conf import settings
-from django.db.models import Exists, Manager, OuterRef, Prefetch, Q
+from django.db import connection
+from django.db.models import Manager, Prefetch, Q, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from import_export.fields import Field
@@ -38,8 +41,10 @@ from import_export.widgets import DateTimeWidget
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 
 from communities import access
 from communities.models import Community, Unit
@@ -70,6 +75,9 @@ from tasks.models import (
 from tasks.resources import AssignmentWidget
 
 MONTHS = range(1, 13)
+# Up to this many assignments (or reports), a ledger's queries name them by key; beyond
+# (the street admin's ledger of every party), they read them through a subquery.
+KEYS_LISTED = 5000
 # Characters a file name may not hold on Windows, the street offices' desktops.
 UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
@@ -78,21 +86,114 @@ UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 # Who may download what
 
 
-def ledger_assignments_for(user: AnyUser) -> AssignmentQuerySet:
-    """Assignments whose rows the user may read in a ledger: every one for the street
-    admin and leadership; otherwise those their community or unit files and those on
-    items their unit leads."""
+@dataclass(frozen=True)
+class LedgerReader:
+    """What a user may read in a ledger, resolved to keys once (one query) so that every
+    query of the ledger names them (an index lookup each) rather than repeating the
+    permission subqueries inside the reports' and values' queries, which PostgreSQL
+    could then only answer by reading those tables whole. ``everything``: the street admin
+    and leadership, who read every row."""
+
+    everything: bool
+    communities: frozenset[int] = frozenset()  # those the user files for
+    units: frozenset[int] = frozenset()  # the units the user files for
+    led_items: frozenset[int] = frozenset()  # items led by a unit the user reviews for
+
+    def assignments(self) -> AssignmentQuerySet:
+        """The assignments whose rows the user may read: every one, or those their
+        community or unit files and those on items their unit leads."""
+        if self.everything:
+            return Assignment.objects.all()
+        if not (self.communities or self.units or self.led_items):
+            return Assignment.objects.none()
+        return Assignment.objects.filter(
+            Q(community__in=sorted(self.communities))
+            | Q(unit__in=sorted(self.units))
+            | Q(item__in=sorted(self.led_items))
+        )
+
+    def has_rows(self) -> bool:
+        """Whether the user has a row to read: one query, each kind of key looked up on
+        its own index (an ``OR`` of them lets PostgreSQL read the table instead)."""
+        if self.everything:
+            return True
+        if not connection.features.supports_slicing_ordering_in_compound:  # SQLite
+            return self.assignments().exists()
+        parts = [
+            Assignment.objects.filter(**{f"{field}__in": sorted(keys)})
+            .values_list(Value(1))
+            .order_by(f"{field}_id")[:1]  # in the index's order: its first entry answers
+            for field, keys in (
+                ("community", self.communities),
+                ("unit", self.units),
+                ("item", self.led_items),
+            )
+            if keys
+        ]
+        if not parts:
+            return False
+        first, *others = parts
+        return bool(list(first.union(*others, all=True)[:1]) if others else list(first))
+
+    def may_open(self, assignment: Assignment, report: ProgressReport) -> bool:
+        """``ProgressReport.objects.visible_to``'s rule for one report of a readable
+        assignment: every report for those who see everything; a party's own (drafts
+        included); the non-draft reports on items their unit leads."""
+        if self.everything:
+            return True
+        if assignment.community_id in self.communities or assignment.unit_id in self.units:
+            return True
+        return (
+            assignment.item_id in self.led_items
+            and report.workflow_state != ProgressReport.WorkflowState.DRAFT
+        )
+
+
+def ledger_reader(user: AnyUser) -> LedgerReader:
+    """The user's ``LedgerReader``: no query for those who see everything, one otherwise
+    (their communities, units and led items in one ``UNION``)."""
     if access.sees_everything(user):
-        return Assignment.objects.all()
-    return Assignment.objects.filter(
-        Q(pk__in=Assignment.objects.fileable_by(user))
-        | Q(pk__in=Assignment.objects.reviewable_by(user))
+        return LedgerReader(everything=True)
+    if not user.is_authenticated:
+        return LedgerReader(everything=False)
+    kinds = (
+        Community.objects.filter(access.community_q(user, access.FILE_REPORTS, "pk"))
+        .annotate(key_kind=Value("community"))
+        .values_list("key_kind", "pk")
+        .order_by()
+        .union(
+            Unit.objects.filter(access.unit_q(user, access.FILE_REPORTS, "pk"))
+            .annotate(key_kind=Value("unit"))
+            .values_list("key_kind", "pk")
+            .order_by(),
+            Item.objects.reviewable_by(user)
+            .annotate(key_kind=Value("item"))
+            .values_list("key_kind", "pk")
+            .order_by(),
+            all=True,
+        )
+    )
+    found: dict[str, set[int]] = defaultdict(set)
+    for kind, pk in kinds:
+        found[kind].add(pk)
+    return LedgerReader(
+        everything=False,
+        communities=frozenset(found["community"]),
+        units=frozenset(found["unit"]),
+        led_items=frozenset(found["item"]),
     )
 
 
-def may_download_month_ledger(user: AnyUser) -> bool:
+def ledger_assignments_for(user: AnyUser) -> AssignmentQuerySet:
+    """Assignments whose rows the user may read in a ledger: every one for the street
+    admin and leadership; otherwise those their community or unit files and those on
+    items their unit leads (``LedgerReader``)."""
+    return ledger_reader(user).assignments()
+
+
+def may_download_month_ledger(user: AnyUser, reader: LedgerReader | None = None) -> bool:
     """Anyone with a row to read: those who see everything, lead units, filing parties."""
-    return access.sees_everything(user) or ledger_assignments_for(user).exists()
+    return (ledger_reader(user) if reader is None else reader).has_rows()
 
 
 def may_download_item_ledger(user: AnyUser, item: Item) -> bool:
@@ -173,14 +274,14 @@ class LedgerRow:
 
 
 def _ledger_rows(
+    reader: LedgerReader,
     assignments: AssignmentQuerySet,
     *,
-    user: AnyUser,
     year: int,
     months: Sequence[int],
     today: datetime.date,
 ) -> list[LedgerRow]:
-    """The rows of ``assignments`` (already narrowed to what the user may read) for
+    """The rows of ``assignments`` (already narrowed to what ``reader`` may read) for
     ``months`` of ``year``, month by month, in a fixed number of queries: the year's
     items with pillar, checklist, targets and lead units; the assignments with their
     party; the months' extensions; the months' reports with their reviewer, each marked
@@ -209,34 +310,38 @@ def _ledger_rows(
     for assignment in fetched:
         item_field.set_cached_value(assignment, items[assignment.item_id])
     by_pk = {assignment.pk: assignment for assignment in fetched}
-    reports = ProgressReport.objects.filter(year=year, month__in=months, assignment__in=chosen)
+    # The rows' assignments by key when they are a party's or a unit's few (an index
+    # lookup each); the whole year's as a subquery when the user reads everything.
+    of_rows: Any = chosen if reader.everything or len(fetched) > KEYS_LISTED else sorted(by_pk)
+    reports = ProgressReport.objects.filter(year=year, month__in=months, assignment__in=of_rows)
     granted: dict[tuple[int, int], list[datetime.date]] = defaultdict(list)
     for assignment_id, month, day in DeadlineExtension.objects.filter(
         state=DeadlineExtension.State.GRANTED,
         year=year,
         month__in=months,
-        assignment__in=chosen,
+        assignment__in=of_rows,
     ).values_list("assignment_id", "month", "requested_deadline"):
         granted[assignment_id, month].append(day)
-    # Every report of the months, each marked whether the user may open it: the others
-    # only say that a report exists (未提交).
-    visible_reports = reports.visible_to(user)
-    fetched_reports = list(
-        reports.annotate(
-            may_open=Exists(visible_reports.filter(pk=OuterRef("pk"))),
-        )
-        .select_related("reviewed_by")
-        .order_by()
-    )
+    # Every report of the months, each marked whether the user may open it
+    # (``LedgerReader.may_open``): the others only say that a report exists (未提交).
+    fetched_reports = list(reports.select_related("reviewed_by").order_by())
+    opened = [
+        report for report in fetched_reports if reader.may_open(by_pk[report.assignment_id], report)
+    ]
     values: dict[int, dict[int, TargetValue]] = defaultdict(dict)
-    for value in TargetValue.objects.filter(report__in=visible_reports.values("pk")):
+    for value in TargetValue.objects.filter(
+        report__in=reports.values("pk")
+        if reader.everything or len(opened) > KEYS_LISTED
+        else sorted(report.pk for report in opened)
+    ):
         values[value.report_id][value.target_id] = value
     report_field = ProgressReport._meta.get_field("assignment")
     by_month: dict[tuple[int, int], ProgressReport] = {}
     filed = set()
+    may_open = {report.pk for report in opened}
     for shown in fetched_reports:
         filed.add((shown.assignment_id, shown.month))
-        if not shown.may_open:  # type: ignore[attr-defined]  # annotated
+        if shown.pk not in may_open:
             continue
         report_field.set_cached_value(shown, by_pk[shown.assignment_id])
         shown.__dict__["values_by_target"] = values.get(shown.pk, {})  # cached_property
@@ -286,11 +391,15 @@ def _ledger_rows(
     return rows
 
 
-def month_ledger(*, user: AnyUser, year: int, month: int) -> list[LedgerRow]:
-    """Every assignment the user may read, for one month."""
+def month_ledger(
+    *, user: AnyUser, year: int, month: int, reader: LedgerReader | None = None
+) -> list[LedgerRow]:
+    """Every assignment the user may read (``reader``, when the caller has it), for one
+    month."""
+    reader = ledger_reader(user) if reader is None else reader
     return _ledger_rows(
-        ledger_assignments_for(user),
-        user=user,
+        reader,
+        reader.assignments(),
         year=year,
         months=[month],
         today=timezone.localdate(),
@@ -300,9 +409,10 @@ def month_ledger(*, user: AnyUser, year: int, month: int) -> list[LedgerRow]:
 def item_ledger(*, user: AnyUser, item: Item, up_to_month: int = 12) -> list[LedgerRow]:
     """One item, each party the user may read × months 1 to ``up_to_month`` of the item's
     year."""
+    reader = ledger_reader(user)
     return _ledger_rows(
-        ledger_assignments_for(user).filter(item=item),
-        user=user,
+        reader,
+        reader.assignments().filter(item=item),
         year=item.checklist.year,
         months=range(1, up_to_month + 1),
         today=timezone.localdate(),
@@ -313,9 +423,10 @@ def community_ledger(
     *, user: AnyUser, community: Community, year: int, up_to_month: int = 12
 ) -> list[LedgerRow]:
     """One community, each item assigned to it × months 1 to ``up_to_month``."""
+    reader = ledger_reader(user)
     return _ledger_rows(
-        ledger_assignments_for(user).filter(community=community),
-        user=user,
+        reader,
+        reader.assignments().filter(community=community),
         year=year,
         months=range(1, up_to_month + 1),
         today=timezone.localdate(),
@@ -468,11 +579,15 @@ def ledger_dataset(rows: Iterable[LedgerRow]) -> tablib.Dataset:
 
 
 def ledger_workbook(rows: Iterable[LedgerRow]) -> bytes:
-    """The xlsx file of the rows, streamed row by row through openpyxl's write-only
-    mode: bold headers, frozen under the header row, wrapped multi-line text and columns
-    as wide as their longest value (as tablib lays a sheet out). Control characters a
-    workbook cannot hold (pasted into a narrative) become U+FFFD rather than failing the
-    download."""
+    """The xlsx file of the rows: bold headers, frozen under the header row, wrapped
+    multi-line text and columns as wide as their longest value (as tablib lays a sheet
+    out). Control characters a workbook cannot hold (pasted into a narrative) become
+    U+FFFD rather than failing the download.
+
+    openpyxl's write-only mode writes the workbook, the header and one row of samples
+    (the styles of wrapped text, a date, a date and time); the body's rows are then
+    written as the XML openpyxl writes for them (``_sheet_rows``), without its
+    cell object per value, which cost as much as building the rows."""
     with translation.override(settings.LANGUAGE_CODE):
         headers, cells = ledger_cells(rows)
         body = [
@@ -497,18 +612,75 @@ def ledger_workbook(rows: Iterable[LedgerRow]) -> bytes:
     sheet.freeze_panes = "A2"
     bold, wrap = Font(bold=True), Alignment(wrap_text=True)
     sheet.append([_styled(sheet, header, font=bold) for header in headers])
-    for row in body:
-        sheet.append(
-            [
-                _styled(sheet, cell, alignment=wrap)
-                if isinstance(cell, str) and "\n" in cell
-                else cell
-                for cell in row
-            ]
-        )
+    sheet.append(
+        [
+            _styled(sheet, "\n", alignment=wrap),
+            datetime.date(2017, 1, 1),
+            datetime.datetime(2017, 1, 1, 8, 0),  # noqa: DTZ001 (a sample: its style)
+        ]
+    )
     stream = io.BytesIO()
     workbook.save(stream)
+    return _with_rows(stream.getvalue(), body, epoch=workbook.epoch)
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+_SAMPLES = re.compile(r'<row r="2">.*?</row>', re.DOTALL)
+_SAMPLE_STYLE = re.compile(r'<c r="([ABC])2" s="(\d+)"')
+
+
+def _with_rows(package: bytes, body: list[list[Any]], *, epoch: datetime.datetime) -> bytes:
+    """The package openpyxl wrote, its row of samples replaced by the body's rows."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    sheet = source.read(SHEET).decode()
+    samples = _SAMPLES.search(sheet)
+    assert samples is not None  # noqa: S101 (written just before)
+    styles = dict(_SAMPLE_STYLE.findall(samples.group(0)))
+    rows = _sheet_rows(body, wrap=styles["A"], date=styles["B"], moment=styles["C"], epoch=epoch)
+    sheet = sheet[: samples.start()] + rows + sheet[samples.end() :]
+    stream = io.BytesIO()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            content = sheet.encode() if entry.filename == SHEET else source.read(entry)
+            target.writestr(entry, content, compress_type=entry.compress_type)
     return stream.getvalue()
+
+
+def _sheet_rows(
+    body: list[list[Any]], *, wrap: str, date: str, moment: str, epoch: datetime.datetime
+) -> str:
+    """The ``<row>`` elements of ``body`` from row 2 on, cell for cell as openpyxl's
+    write-only sheet writes them: text inline (wrapped when it holds a line break, its
+    spaces kept when it starts or ends with some), numbers and booleans as values, dates
+    and times as serial numbers in their styles; an empty text as an empty cell, a
+    missing value not at all."""
+    letters = [get_column_letter(index) for index in range(1, 1 + max(map(len, body), default=0))]
+    parts: list[str] = []
+    append = parts.append
+    for number, row in enumerate(body, start=2):
+        append(f'<row r="{number}">')
+        for letter, value in zip(letters, row, strict=False):
+            if value is None:
+                continue
+            at = f'<c r="{letter}{number}"'
+            if value == "":
+                append(f'{at} t="inlineStr"/>')
+            elif isinstance(value, str):
+                text = escape(value)
+                stripped = value.strip()
+                space = ' xml:space="preserve"' if stripped and stripped != value else ""
+                style = f' s="{wrap}"' if "\n" in value else ""
+                append(f'{at}{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+            elif isinstance(value, bool):
+                append(f'{at} t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, datetime.datetime):
+                append(f'{at} s="{moment}" t="n"><v>{safe_string(to_excel(value, epoch))}</v></c>')
+            elif isinstance(value, datetime.date):
+                append(f'{at} s="{date}" t="n"><v>{safe_string(to_excel(value, epoch))}</v></c>')
+            else:
+                append(f'{at} t="n"><v>{safe_string(value)}</v></c>')
+        append("</row>")
+    return "".join(parts)
 
 
 def _styled(sheet: Any, value: Any, **style: Any) -> WriteOnlyCell:

@@ -52,9 +52,10 @@ def ledger_month(request: HttpRequest) -> HttpResponse:
         year, month = year or opening_year, month or opening_month
     year = _year(request, year)
     month = _month(request, month)
-    if not ledger.may_download_month_ledger(request.user):
+    reader = ledger.ledger_reader(request.user)
+    if not ledger.may_download_month_ledger(request.user, reader):
         raise PermissionDenied(_("您没有可以导出的台账。"))
-    rows = ledger.month_ledger(user=request.user, year=year, month=month)
+    rows = ledger.month_ledger(user=request.user, year=year, month=month, reader=reader)
     return _xlsx_response(rows, ledger.ledger_filename(year=year, month=month))
 
 

@@ -5,7 +5,9 @@ notices (催办) sent from a late cell of those dashboards.
 ``AssignmentMonth`` is one row per assignment × month (a community's or unit's item in a
 month), whether or not a report was filed, so that every figure and the item × party matrix
 read one narrow table. ``PartyMonth`` adds those rows up per party and month for the year's
-trend, so a year to date reads 12 rows per party, not 480.
+month, so a party's figures read one row, not 40; ``ItemMonth`` adds them up per item and
+month (and deadline), so the dashboard reads about 40 rows a month whatever the number of
+communities.
 
 What depends on today (a missing report becomes late once its deadline passes) is not
 stored: the rows keep the deadline and the date of the first submission, and the pages
@@ -23,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q
+from django.db.models.lookups import IsNull
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -131,6 +134,38 @@ class AssignmentMonth(models.Model):
             # planner never takes them for a whole month's scan.
             models.Index(fields=["community", "year", "month"], name="summary_community_month"),
             models.Index(fields=["unit", "year", "month"], name="summary_unit_month"),
+            # The late list, read in its order (``dashboards.dashboard._late``): the unfiled
+            # cells by deadline (those past it are overdue), and the cells filed after their
+            # deadline by date of filing; each stops at the rows listed, whatever the month
+            # holds (a city's month: some 240,000 cells).
+            models.Index(
+                fields=["year", "month", "deadline", "assignment"],
+                condition=Q(first_submitted_on__isnull=True),
+                name="summary_month_unfiled",
+            ),
+            models.Index(
+                fields=["year", "month", "first_submitted_on", "deadline", "assignment"],
+                condition=Q(first_submitted_on__gt=models.F("deadline")),
+                name="summary_month_filed_late",
+            ),
+            # The few cells an accepted exception set aside (``_excepted``).
+            models.Index(
+                fields=["year", "month", "item"],
+                condition=Q(targets_excepted__gt=0),
+                name="summary_month_excepted",
+            ),
+            # The home page of a lead unit, from the index alone whatever the number of
+            # communities (``home.panels.review_panel``): the reports waiting on its items,
+            # and a month's unfiled cells of its items with their parties.
+            models.Index(
+                fields=["item"], condition=Q(state="submitted"), name="summary_item_submitted"
+            ),
+            models.Index(
+                fields=["year", "month", "item"],
+                include=["deadline", "community", "unit", "assignment"],
+                condition=Q(first_submitted_on__isnull=True),
+                name="summary_month_item_unfiled",
+            ),
         ]
         permissions = [
             ("view_dashboard", _("查看完成情况看板")),
@@ -144,6 +179,18 @@ class AssignmentMonth(models.Model):
     @property
     def is_received(self) -> bool:
         return self.first_submitted_on is not None
+
+
+# The parties furthest behind first: the least complete, then the least reported, then the
+# one that owes the most; among equals the communities before the units, each in its order.
+PARTY_ORDER = (
+    models.F("complete") * 1000 / models.F("expected"),
+    models.F("received") * 1000 / models.F("expected"),
+    models.F("expected").desc(),
+    IsNull(models.F("community"), True),
+    models.F("party_order"),
+    models.F("id"),
+)
 
 
 class PartyMonth(models.Model):
@@ -174,6 +221,9 @@ class PartyMonth(models.Model):
     returned = models.PositiveIntegerField(_("已退回"), default=0)
     complete = models.PositiveIntegerField(_("已完成"), default=0)
     behind = models.PositiveIntegerField(_("指标滞后的任务"), default=0)
+    # The party's own order (Community.order or Unit.order), copied so that the parties
+    # furthest behind are read from an index in the dashboard's order (``PARTY_ORDER``).
+    party_order = models.PositiveIntegerField(_("排序"), default=0, db_default=0)
 
     class Meta:
         db_table = "assessments_partymonth"
@@ -196,10 +246,59 @@ class PartyMonth(models.Model):
                 name="party_month_unique_unit",
             ),
         ]
-        indexes = [models.Index(fields=["year", "month"], name="party_month_period")]
+        indexes = [
+            models.Index(fields=["year", "month"], name="party_month_period"),
+            # The dashboard's parties furthest behind, in its order: read 40 entries, not a
+            # month's 6,000 rows sorted.
+            models.Index(
+                models.F("year"),
+                models.F("month"),
+                *PARTY_ORDER,
+                condition=Q(expected__gt=0),
+                name="party_month_furthest_behind",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.community or self.unit} · {month_label(self.year, self.month)}"
+
+
+class ItemMonth(models.Model):
+    """An item's month added up from its ``AssignmentMonth`` rows, one row per deadline its
+    cells have (the month's, and each granted extension's): about 40 rows a month whatever
+    the number of communities. The dashboard's month figures, its pillars, lead units and
+    trend read these rows; the count of cells overdue is the unfiled cells of the rows whose
+    deadline has passed (today decides, nothing stored depends on it)."""
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年"))
+    month = models.PositiveSmallIntegerField(_("月"))
+    deadline = models.DateField(_("填报截止日"), help_text=_("含已批准的延期。"))
+    expected = models.PositiveIntegerField(_("应报"), default=0)
+    received = models.PositiveIntegerField(_("已报"), default=0)
+    on_time = models.PositiveIntegerField(_("按时报送"), default=0)
+    approved = models.PositiveIntegerField(_("已审核"), default=0)
+    returned = models.PositiveIntegerField(_("已退回"), default=0)
+    complete = models.PositiveIntegerField(_("已完成"), default=0)
+    behind = models.PositiveIntegerField(_("指标滞后的任务"), default=0)
+    late_filed = models.PositiveIntegerField(_("逾期报送"), default=0)
+    excepted = models.PositiveIntegerField(_("例外已认可"), default=0)
+    unfiled = models.PositiveIntegerField(_("未提交"), default=0)
+
+    class Meta:
+        verbose_name = _("月度任务项汇总")
+        verbose_name_plural = _("月度任务项汇总")
+        constraints = [
+            # Led by the month: a month's rows (the dashboard), and a year's (the trend).
+            models.UniqueConstraint(
+                fields=["year", "month", "item", "deadline"], name="item_month_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} · {month_label(self.year, self.month)} · {self.deadline}"
 
 
 def party_assignments(user: AnyUser) -> models.QuerySet[Assignment]:

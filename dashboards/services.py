@@ -75,6 +75,8 @@ def urge_send(
         .prefetch_related("extensions")
         .get(pk=assignment.pk)
     )
+    if assignment.item.checklist.is_archived:
+        raise ValidationError(gettext("该年度清单已归档,只能查看。"), code="archived")
     if year != assignment.item.checklist.year:
         checklist_year = assignment.item.checklist.year
         raise ValidationError(

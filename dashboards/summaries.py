@@ -1,8 +1,10 @@
-"""Keeping the summary tables (``AssignmentMonth``, ``PartyMonth``) equal to the raw reports.
+"""Keeping the summary tables (``AssignmentMonth``, ``PartyMonth``, ``ItemMonth``) equal to
+the raw reports.
 
 Each report change sends ``tasks.signals.progress_changed`` inside its transaction; the
 receiver here recomputes that one assignment-month from the raw report and then its
-party's month, so a dashboard never reads a figure the raw data does not back.
+party's month and its item's month, so a dashboard never reads a figure the raw data does
+not back.
 ``summaries_rebuild`` recomputes a whole year (after a bulk load, or to repair), and
 ``summaries_differences`` compares the stored rows with a fresh computation: the proof,
 run by the tests and by ``manage.py summaries --check``.
@@ -19,18 +21,21 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from communities.models import Community, Unit
 from notifications.models import OutboxMessage
 from notifications.services import outbox_add
 from tasks import registers
-from tasks.filing import deadline_with_extensions, filed_on_time_q
+from tasks.filing import deadline_with_extensions, filed_late_q, filed_on_time_q
 from tasks.models import (
     Assignment,
     Checklist,
     DeadlineExtension,
     Evaluation,
+    Item,
     ProgressReport,
     Target,
     TargetValue,
@@ -39,7 +44,7 @@ from tasks.models import (
 from tasks.signals import is_deferred
 
 from .figure_version import figures_changed
-from .models import AssignmentMonth, PartyMonth
+from .models import AssignmentMonth, ItemMonth, PartyMonth
 
 # The columns a recomputation sets (everything but the key).
 CELL_COLUMNS = (
@@ -59,6 +64,7 @@ CELL_COLUMNS = (
     "is_complete",
 )
 PARTY_COLUMNS = ("expected", "received", "on_time", "approved", "returned", "complete", "behind")
+ITEM_COLUMNS = (*PARTY_COLUMNS, "late_filed", "excepted", "unfiled")
 # A received report's figures count as reported once the lead unit has it (submitted) or
 # accepted it (approved); a returned one is being corrected.
 REPORTED_STATES = (AssignmentMonth.State.SUBMITTED, AssignmentMonth.State.APPROVED)
@@ -185,6 +191,53 @@ def stored_aggregates() -> dict[str, Any]:
     }
 
 
+def item_aggregates() -> dict[str, Any]:
+    """How ``AssignmentMonth`` rows add up into an ``ItemMonth`` row: the party's figures,
+    and those the dashboard lists per item (filed late, excepted, not yet submitted: overdue
+    once the row's deadline has passed)."""
+    counted = "assignment"
+    return {
+        **stored_aggregates(),
+        "late_filed": Count(counted, filter=filed_late_q()),
+        "excepted": Count(counted, filter=Q(targets_excepted__gt=0)),
+        "unfiled": Count(counted, filter=Q(first_submitted_on__isnull=True)),
+    }
+
+
+def _item_months_query(cells: QuerySet[AssignmentMonth]) -> QuerySet[Any]:
+    return (
+        cells.values("item_id", "year", "month", "deadline")
+        .annotate(**item_aggregates())
+        .order_by()
+    )
+
+
+def _item_months_refresh(keys: Iterable[tuple[int, int, int]]) -> None:
+    """Recompute the ``ItemMonth`` rows of (item_id, year, month), from the item's cells of
+    the month (the covering index ``summary_month_item_cover`` answers alone).
+
+    The item is locked first (``FOR NO KEY UPDATE``: it blocks no row that refers to it),
+    as ``_party_months_refresh`` locks the party's row: two submissions on one item at the
+    same moment take turns, and the second adds up after the first committed."""
+    for item_id, year, month in sorted(set(keys)):
+        list(Item.objects.select_for_update(no_key=True).filter(pk=item_id).values_list("pk"))
+        ItemMonth.objects.filter(item_id=item_id, year=year, month=month).delete()
+        cells = AssignmentMonth.objects.filter(item_id=item_id, year=year, month=month)
+        ItemMonth.objects.bulk_create(ItemMonth(**row) for row in _item_months_query(cells))
+
+
+def _item_months_insert(year: int, cells: QuerySet[AssignmentMonth]) -> None:
+    """Add ``cells`` up into ``ItemMonth`` rows in one ``INSERT … SELECT`` (a rebuild); the
+    rows of those cells' items must be gone."""
+    select, params = _item_months_query(cells.filter(year=year)).query.sql_with_params()
+    columns = ("item_id", "year", "month", "deadline", *item_aggregates())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table(ItemMonth)} ({', '.join(columns)}) {select}",  # noqa: S608
+            params,
+        )
+
+
 def _party_months_refresh(keys: Iterable[tuple[int | None, int | None, int, int]]) -> None:
     """Recompute the ``PartyMonth`` rows of (community_id, unit_id, year, month).
 
@@ -205,7 +258,25 @@ def _party_months_refresh(keys: Iterable[tuple[int | None, int | None, int, int]
         if not figures["expected"]:
             row.delete()
             continue
-        PartyMonth.objects.filter(pk=row.pk).update(**figures)
+        PartyMonth.objects.filter(pk=row.pk).update(**figures, party_order=party_order())
+
+
+def party_order() -> Coalesce:
+    """A ``PartyMonth`` row's party's order (``Community.order`` or ``Unit.order``), in SQL."""
+    return Coalesce(
+        Subquery(Community.objects.filter(pk=OuterRef("community_id")).values("order")),
+        Subquery(Unit.objects.filter(pk=OuterRef("unit_id")).values("order")),
+        Value(0),
+    )
+
+
+def on_party_saved(sender: Any, instance: Community | Unit, **kwargs: Any) -> None:
+    """A community's or unit's order moved: its months follow (``PartyMonth.party_order``,
+    the dashboard's order among parties equally behind)."""
+    party = "community" if isinstance(instance, Community) else "unit"
+    PartyMonth.objects.filter(**{party: instance}).exclude(party_order=instance.order).update(
+        party_order=instance.order
+    )
 
 
 def cells_refresh(keys: Iterable[tuple[int, int, int]]) -> None:
@@ -226,6 +297,7 @@ def cells_refresh(keys: Iterable[tuple[int, int, int]]) -> None:
     }
     figures = _figures(assignments.values(), keys)
     parties = []
+    items: list[tuple[int, int, int]] = []
     for key in keys:
         assignment = assignments.get(key[0])
         if assignment is None:  # deleted in this transaction; its row went with it
@@ -238,7 +310,9 @@ def cells_refresh(keys: Iterable[tuple[int, int, int]]) -> None:
             defaults={column: getattr(cell, column) for column in CELL_COLUMNS},
         )
         parties.append((assignment.community_id, assignment.unit_id, key[1], key[2]))
+        items.append((assignment.item_id, key[1], key[2]))
     _party_months_refresh(parties)
+    _item_months_refresh(items)
     figures_changed()
 
 
@@ -315,12 +389,19 @@ def _party_months_query(checklist: Checklist, *, parties: Q | None = None) -> Qu
 
 def _party_months_insert(checklist: Checklist, *, parties: Q | None = None) -> None:
     """Add the cells up into ``PartyMonth`` rows in one ``INSERT … SELECT``: the same
-    query as ``_party_months_compute``, never brought into Python."""
+    query as ``_party_months_compute``, never brought into Python, each row with its
+    party's order (``PartyMonth.party_order``)."""
     select, params = _party_months_query(checklist, parties=parties).query.sql_with_params()
-    columns = ("community_id", "unit_id", "year", "month", *stored_aggregates())
+    figures = (*stored_aggregates(),)
+    columns = ("community_id", "unit_id", "year", "month", *figures, "party_order")
+    order = connection.ops.quote_name("order")
+    chosen = ", ".join(f"p.{column}" for column in columns[:-1])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_table(PartyMonth)} ({', '.join(columns)}) {select}",  # noqa: S608
+            f"INSERT INTO {_table(PartyMonth)} ({', '.join(columns)})"  # noqa: S608
+            f" SELECT {chosen}, COALESCE(c.{order}, u.{order}, 0) FROM ({select}) p"
+            f" LEFT JOIN {_table(Community)} c ON c.id = p.community_id"
+            f" LEFT JOIN {_table(Unit)} u ON u.id = p.unit_id",
             params,
         )
 
@@ -339,10 +420,13 @@ def summaries_rebuild(*, checklist: Checklist, item_id: int | None = None) -> in
     written = _cells_write(checklist, assignments, stored=items)
     PartyMonth.objects.filter(year=checklist.year).delete()
     _party_months_insert(checklist)
+    ItemMonth.objects.filter(year=checklist.year, item_id__in=items).delete()
+    _item_months_insert(checklist.year, AssignmentMonth.objects.filter(item_id__in=items))
     if connection.vendor == "postgresql":
         # Fresh statistics for the planner at once: the rows were all replaced.
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {_table(AssignmentMonth)}, {_table(PartyMonth)}")
+            tables = (AssignmentMonth, PartyMonth, ItemMonth)
+            cursor.execute(f"ANALYZE {', '.join(_table(model) for model in tables)}")
     figures_changed()
     return written
 
@@ -355,7 +439,7 @@ def summaries_vacuum() -> None:
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
-        for model in (AssignmentMonth, PartyMonth):
+        for model in (AssignmentMonth, PartyMonth, ItemMonth):
             cursor.execute(f"VACUUM ANALYZE {_table(model)}")
 
 
@@ -367,7 +451,10 @@ def assignments_cells_sync(*, checklist: Checklist) -> None:
     parties: set[tuple[int | None, int | None]] = set(
         new.values_list("community_id", "unit_id").distinct().order_by()
     )
+    # The items whose months change: those of the new cells, or after a removal every one.
+    items = list(checklist.items.values_list("pk", flat=True))
     if parties:
+        items = list(new.values_list("item_id", flat=True).distinct().order_by())
         _cells_write(checklist, new, stored=None)
     stale = PartyMonth.objects.filter(year=checklist.year)
     wanted = Q()
@@ -378,6 +465,8 @@ def assignments_cells_sync(*, checklist: Checklist) -> None:
         stale = stale.filter(wanted)
     stale.delete()
     _party_months_insert(checklist, parties=wanted if parties else None)
+    ItemMonth.objects.filter(year=checklist.year, item_id__in=items).delete()
+    _item_months_insert(checklist.year, AssignmentMonth.objects.filter(item_id__in=items))
     figures_changed()
 
 
@@ -771,7 +860,7 @@ def _cells_store(
 
 @dataclass(frozen=True)
 class Difference:
-    key: tuple[int, int, int] | tuple[int | None, int | None, int, int]
+    key: tuple[Any, ...]  # a cell's, a party's month's or an item's month's
     column: str
     stored: Any
     computed: Any
@@ -805,18 +894,73 @@ def summaries_differences(*, checklist: Checklist) -> list[Difference]:
         (p.community_id, p.unit_id, p.year, p.month): p
         for p in PartyMonth.objects.filter(year=checklist.year)
     }
+    orders: dict[tuple[str, int | None], int] = {
+        **{("community", pk): order for pk, order in Community.objects.values_list("pk", "order")},
+        **{("unit", pk): order for pk, order in Unit.objects.values_list("pk", "order")},
+    }
     for party in _party_months_compute(checklist):
         party_key = (party.community_id, party.unit_id, party.year, party.month)
         party_row = stored_parties.pop(party_key, None)
         if party_row is None:
             differences.append(Difference(party_key, "row", None, "present"))
             continue
+        party.party_order = orders.get(
+            ("community", party.community_id) if party.community_id else ("unit", party.unit_id),
+            0,
+        )
         differences += [
             Difference(party_key, column, getattr(party_row, column), getattr(party, column))
-            for column in PARTY_COLUMNS
+            for column in (*PARTY_COLUMNS, "party_order")
             if getattr(party_row, column) != getattr(party, column)
         ]
     differences += [Difference(key, "row", "present", None) for key in stored_parties]
+    return differences + _item_months_differences(checklist)
+
+
+def _item_months_differences(checklist: Checklist) -> list[Difference]:
+    """The ``ItemMonth`` rows against the checklist's cells counted afresh, in Python (the
+    stored rows were added up in SQL)."""
+    counted: dict[tuple[int, int, int, datetime.date], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(ITEM_COLUMNS, 0)
+    )
+    behind_counted = {str(state) for state in BEHIND_COUNTED_STATES}
+    for cell in AssignmentMonth.objects.filter(
+        year=checklist.year, item__checklist=checklist
+    ).values_list(
+        "item_id",
+        "month",
+        "deadline",
+        "first_submitted_on",
+        "state",
+        "is_complete",
+        "targets_behind",
+        "targets_excepted",
+    ):
+        item_id, month, deadline, submitted_on, state, complete, behind, excepted = cell
+        row = counted[item_id, checklist.year, month, deadline]
+        row["expected"] += 1
+        row["received"] += submitted_on is not None
+        row["on_time"] += submitted_on is not None and submitted_on <= deadline
+        row["late_filed"] += submitted_on is not None and submitted_on > deadline
+        row["unfiled"] += submitted_on is None
+        row["approved"] += state == AssignmentMonth.State.APPROVED
+        row["returned"] += state == AssignmentMonth.State.RETURNED
+        row["complete"] += bool(complete)
+        row["behind"] += behind > 0 and state in behind_counted
+        row["excepted"] += excepted > 0
+    differences = []
+    for stored in ItemMonth.objects.filter(year=checklist.year, item__checklist=checklist):
+        key = (stored.item_id, stored.year, stored.month, stored.deadline)
+        fresh = counted.pop(key, None)
+        if fresh is None:
+            differences.append(Difference(key, "item row", "present", None))
+            continue
+        differences += [
+            Difference(key, column, getattr(stored, column), fresh[column])
+            for column in ITEM_COLUMNS
+            if getattr(stored, column) != fresh[column]
+        ]
+    differences += [Difference(key, "item row", None, "present") for key in counted]
     return differences
 
 

@@ -291,7 +291,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
             shown.url = f"{report_url}{cell.report_id}/"
         if "overdue" in shown.css:
             shown.urge = latest_urge(cell)
-            if reach.may_urge(cell.item_id):
+            if reach.may_urge(cell.item_id) and not checklist.is_archived:
                 shown.urge_url = (
                     f"{urge_url}?assignment={cell.assignment_id}&year={cell.year}"
                     f"&month={cell.month}&{back}"
@@ -410,6 +410,7 @@ def urge(request: HttpRequest) -> HttpResponse:
             ),
             "days_late": cell.item.checklist.days_late(cell.deadline, today),
             "year_closed": cell.item.checklist.is_closed(today),
+            "archived": cell.item.checklist.is_archived,
             "reminders": reminders,
             "earlier": earlier,
             "back": back,

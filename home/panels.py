@@ -22,7 +22,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_celery_beat.models import PeriodicTask
@@ -34,7 +34,8 @@ from dashboards.models import AssignmentMonth, UrgeNotice, party_assignments
 from notifications.models import OutboxMessage
 from reminders.due import parties_without_staff
 from tasks.filing import overdue_q
-from tasks.models import Assignment, Checklist, DeadlineExtension
+from tasks.models import Assignment, Checklist, DeadlineExtension, Item
+from tasks.selectors import fileable_q, led_items, reviewed_q
 
 # The street admin owns the year's checklist: the permission that says so opens the
 # street's panel (the office's own work: parties without staff, the background jobs).
@@ -136,7 +137,8 @@ class FilingPanel:
     @property
     def next_step(self) -> NextStep | None:
         """Returned reports first (a lead unit waits for them), then what is not submitted
-        yet; else all is submitted. None for an archived year: nothing is filed any more."""
+        yet (补报 once the year is closed: still filed, late); else all is submitted. None
+        for an archived year: nothing is filed any more."""
         if self.checklist.is_archived:
             return None
         returned = self.count(State.RETURNED)
@@ -146,11 +148,13 @@ class FilingPanel:
                 workspace_url(self.year, self.month, "returned"),
             )
         # The button's count is what the page it opens shows: 待填报 items, then drafts.
+        # In a closed year the workspace still takes them, filed late (补报), as the
+        # deadline line says.
         missing = self.count(State.MISSING)
         if missing:
+            label = _("补报 %(count)s 项") if self.year_closed else _("填报本月 %(count)s 项")
             return NextStep(
-                _("填报本月 %(count)s 项") % {"count": missing},
-                workspace_url(self.year, self.month, "todo"),
+                label % {"count": missing}, workspace_url(self.year, self.month, "todo")
             )
         drafts = self.count(State.DRAFT)
         if drafts:
@@ -183,11 +187,7 @@ def filing_panel(
     unfiled = Q(first_submitted_on__isnull=True)
     base = checklist.filing_deadline(checklist.year, month)
     rows = (
-        AssignmentMonth.objects.filter(
-            assignment__in=Assignment.objects.fileable_by(user),
-            year=checklist.year,
-            month=month,
-        )
+        AssignmentMonth.objects.filter(fileable_q(user), year=checklist.year, month=month)
         .values_list("state")
         .annotate(
             n=Count("pk"),
@@ -318,30 +318,50 @@ def review_panel(
     if not reviewed.filter(item__checklist=checklist).exists():
         return None
     mine = access.sees_everything(user)
+    # Each led item's submitted rows counted on their own (``summary_item_submitted``, from
+    # the index alone: Count("*"), not the key), then joined to the few items.
+    submitted = (
+        AssignmentMonth.objects.filter(item=OuterRef("pk"), state=State.SUBMITTED)
+        .order_by()
+        .values("item")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
     waiting = [
         ItemWaiting(
-            item_id=row["item_id"],
-            number=row["item__number"],
-            text=row["item__text"],
-            year=row["item__checklist__year"],
+            item_id=row["pk"],
+            number=row["number"],
+            text=row["text"],
+            year=row["checklist__year"],
             count=row["n"],
             mine=mine,
         )
-        for row in AssignmentMonth.objects.filter(assignment__in=reviewed, state=State.SUBMITTED)
-        .values("item_id", "item__number", "item__text", "item__checklist__year")
-        .annotate(n=Count("pk"))
-        .order_by("-item__checklist__year", "item__number")
+        for row in Item.objects.filter(pk__in=led_items(user))
+        .annotate(n=Subquery(submitted))
+        .filter(n__gt=0)
+        .values("pk", "number", "text", "checklist__year", "n")
+        .order_by("-checklist__year", "number")
     ]
     extensions = DeadlineExtension.objects.pending().filter(assignment__in=reviewed).count()
     cells = AssignmentMonth.objects.filter(
-        overdue_q(today), assignment__in=reviewed, year=checklist.year, month=month
+        overdue_q(today), reviewed_q(user), year=checklist.year, month=month
     )
     totals = cells.aggregate(
-        n=Count("pk"),
+        n=Count("*"),
         communities=Count("community", distinct=True),
         units=Count("unit", distinct=True),
     )
     urge_url = reverse("dashboard_urge")
+    # Communities first, then units (the matrix's two pages). The first few are chosen
+    # from the index of the month's unfiled cells by item (``summary_month_item_unfiled``)
+    # and the parties' order, then read whole: a few rows, not every overdue cell.
+    order = (
+        F("community__order").asc(nulls_last=True),
+        F("unit__order").asc(nulls_last=True),
+        "item__number",
+        "assignment_id",
+    )
+    first = cells.order_by(*order).values("assignment")[:OVERDUE_SHOWN]
     overdue = [
         OverdueCell(
             party=str(cell.community or cell.unit),
@@ -351,13 +371,11 @@ def review_panel(
             urge_url=f"{urge_url}?assignment={cell.assignment_id}&year={cell.year}"
             f"&month={cell.month}&next=/",
         )
-        # Communities first, then units (the matrix's two pages).
-        for cell in cells.select_related("item", "community", "unit").order_by(
-            F("community__order").asc(nulls_last=True),
-            F("unit__order").asc(nulls_last=True),
-            "item__number",
-            "pk",
-        )[:OVERDUE_SHOWN]
+        for cell in AssignmentMonth.objects.filter(
+            assignment__in=first, year=checklist.year, month=month
+        )
+        .select_related("item", "community", "unit")
+        .order_by(*order)
     ]
     return ReviewPanel(
         checklist=checklist,

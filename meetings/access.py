@@ -32,7 +32,7 @@ from communities.models import Community
 from core.typing import AnyUser
 from tasks.models import Item, Target
 
-from .duties import Party, duty_parties, recurring_duties
+from .duties import Party, duties_owed, duty_parties, recurring_duties
 
 
 def manages_all_meetings(user: AnyUser) -> bool:
@@ -91,9 +91,14 @@ class RecordingScope:
         return any(None in parties for parties in self.parties.values())
 
 
-def recording_scope(user: AnyUser, duties: list[Target] | None = None) -> RecordingScope:
+def recording_scope(
+    user: AnyUser,
+    duties: list[Target] | None = None,
+    communities: QuerySet[Community] | None = None,
+) -> RecordingScope:
     """What ``user`` may record, over the recurring duties of the active checklists (or
-    the ``duties`` given), in a fixed number of queries."""
+    the ``duties`` given), in a fixed number of queries; with ``communities``, for those
+    communities (and the street) only, which a page about one community asks."""
     if not user.is_authenticated:
         return RecordingScope([], {})
     if duties is None:
@@ -101,15 +106,38 @@ def recording_scope(user: AnyUser, duties: list[Target] | None = None) -> Record
     if not duties:
         return RecordingScope([], {})
     if manages_all_meetings(user):
-        return RecordingScope(duties, duty_parties(duties))
+        return RecordingScope(duties, duty_parties(duties, communities=communities))
+    led_duties, own_duties = _led_and_own(user, duties)
+    parties = duty_parties(led_duties, communities=communities) if led_duties else {}
+    if own_duties:
+        own = Community.objects.filter(own_community_q(user, "pk"))
+        if communities is not None:
+            own = own.filter(pk__in=communities)
+        parties |= duty_parties(own_duties, communities=own)
+    return RecordingScope(duties, parties)
+
+
+def _led_and_own(user: AnyUser, duties: list[Target]) -> tuple[list[Target], list[Target]]:
+    """The duties of items the user's unit leads, and the party-level others (which the
+    user records for their own community). One query."""
     duty_items = {duty.item_id for duty in duties}
     led = set(led_items(user).filter(pk__in=duty_items).values_list("pk", flat=True))
     led_duties = [duty for duty in duties if duty.item_id in led]
     own_duties = [
         duty for duty in duties if duty.item_id not in led and duty.level == Target.Level.PARTY
     ]
-    parties = duty_parties(led_duties) if led_duties else {}
-    if own_duties:
-        own = Community.objects.filter(own_community_q(user, "pk"))
-        parties |= duty_parties(own_duties, communities=own)
-    return RecordingScope(duties, parties)
+    return led_duties, own_duties
+
+
+def may_record(user: AnyUser, duties: list[Target]) -> bool:
+    """Whether ``recording_scope(user, duties)`` allows anything, without listing every
+    party (a street of thousands of communities): two queries at most."""
+    if not user.is_authenticated or not duties:
+        return False
+    if manages_all_meetings(user):
+        return duties_owed(duties)
+    led_duties, own_duties = _led_and_own(user, duties)
+    if led_duties and duties_owed(led_duties):
+        return True
+    own = Community.objects.filter(own_community_q(user, "pk"))
+    return bool(own_duties) and duties_owed(own_duties, communities=own, include_street=False)

@@ -32,7 +32,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -144,6 +145,23 @@ def judge_duty_month(
     )
 
 
+# Up to this many communities, the meetings are read for those parties only (an index
+# range per community); beyond, for the whole street (the office's table of every party).
+PARTIES_READ_BY_KEY = 500
+
+
+def _parties_q(parties: dict[int, list[Party]]) -> Q:
+    """The meetings of the parties judged: their communities' and, when the street owes a
+    duty, the street's; every meeting when the communities are too many to name."""
+    communities = {party.pk for owed in parties.values() for party in owed if party is not None}
+    if len(communities) > PARTIES_READ_BY_KEY:
+        return Q()
+    wanted = Q(community__in=sorted(communities))
+    if any(STREET in owed for owed in parties.values()):
+        wanted |= Q(community__isnull=True)
+    return wanted
+
+
 def _judge(
     duties: Sequence[Target],
     parties: dict[int, list[Party]],
@@ -154,7 +172,8 @@ def _judge(
     community: Community | None = None,
 ) -> dict[tuple[int, int | None, int], DutyMonth]:
     """Every (duty, party, month) judged, keyed by (target pk, community pk or None,
-    month). Two queries: the held meetings of the months, the last held before them."""
+    month). Two queries: the held meetings of the months, the last held before them, of
+    the parties in ``parties`` only (``_parties_q``)."""
     start = duties_start(checklist)
     months = sorted(
         month
@@ -168,6 +187,8 @@ def _judge(
     held = Meeting.objects.held().filter(target__in=[duty.pk for duty in duties])
     if community is not None:
         held = held.filter(community=community)
+    else:
+        held = held.filter(_parties_q(parties))
     days: dict[tuple[int, int | None], list[datetime.date]] = defaultdict(list)
     for target_id, community_id, starts_at in held.filter(
         starts_at__gte=range_start, starts_at__lt=range_end
@@ -225,7 +246,8 @@ class ComplianceRow:
 @dataclass(frozen=True)
 class MonthCompliance:
     """The street's recurring duties in one month: rows = communities and the street,
-    columns = duties."""
+    columns = duties; a page of the communities at a time (``rows``), the street's row on
+    the last page."""
 
     checklist: Checklist
     year: int
@@ -234,31 +256,70 @@ class MonthCompliance:
     rows: list[ComplianceRow]
     starts_on: datetime.date  # the duties are owed from this day
     judged: bool  # False for a month before the duties start or after today
+    # The page of communities the rows show (``page.paginator.count``: all that owe a duty).
+    page: Page[Community] | None = None
+    named: str = ""  # the part of a name the rows were found by
 
     @property
     def behind(self) -> int:
+        """The cells behind in the rows shown (every party's unless ``partial``)."""
         return sum(row.behind for row in self.rows)
+
+    @property
+    def partial(self) -> bool:
+        """Whether the rows are some of the street's only (a page, or those named)."""
+        return bool(self.named) or (self.page is not None and self.page.has_other_pages())
+
+
+# The office's table shows this many communities a page (a district has hundreds).
+COMPLIANCE_ROWS_PER_PAGE = 50
+
+
+def owing_communities(duties: Sequence[Target]) -> QuerySet[Community]:
+    """The active communities assigned the item of a party-level duty, in the street's
+    order (as ``duty_parties`` lists them): the rows of the office's table."""
+    items = {duty.item_id for duty in duties if duty.level == Target.Level.PARTY}
+    if not items:
+        return Community.objects.none()
+    assigned = Assignment.objects.filter(item__in=sorted(items), community=OuterRef("pk"))
+    return Community.objects.filter(Exists(assigned), is_active=True).order_by(
+        "order", "name", "pk"
+    )
 
 
 def month_compliance(
-    *, checklist: Checklist, year: int, month: int, today: datetime.date
+    *,
+    checklist: Checklist,
+    year: int,
+    month: int,
+    today: datetime.date,
+    page: int = 1,
+    name: str = "",
+    per_page: int = COMPLIANCE_ROWS_PER_PAGE,
 ) -> MonthCompliance:
-    """How every party did on every recurring duty of ``checklist`` in ``year``-``month``:
-    the office's table. Five queries, whatever the number of communities."""
+    """How the parties did on every recurring duty of ``checklist`` in ``year``-``month``:
+    the office's table, ``page`` of its communities (``per_page`` a page; those whose name
+    holds ``name`` when given, the street then left out), the street's row on the last
+    page. Six queries, whatever the number of communities: the duties, the communities
+    (count, page), their assignments, the held meetings of the month and the last before
+    it, of the page's parties only. ``EmptyPage`` for a page that does not exist."""
     duties = recurring_duties(checklist)
-    parties = duty_parties(duties)
+    owing = owing_communities(duties)
+    if name:
+        owing = owing.filter(name__icontains=name)
+    shown = Paginator(owing, per_page).page(page)
+    on_page = list(shown.object_list)
+    parties = duty_parties(
+        duties,
+        communities=Community.objects.filter(pk__in=[c.pk for c in on_page]),
+        include_street=not shown.has_next() and not name,
+    )
     judged = (
         _judge(duties, parties, checklist=checklist, months=[month], today=today)
         if year == checklist.year
         else {}
     )
-    communities: dict[int, Community] = {}
-    for party_list in parties.values():
-        for party in party_list:
-            if party is not None:
-                communities.setdefault(party.pk, party)
-    in_order = sorted(communities.values(), key=lambda c: (c.order, c.name))
-    ordered: list[Community | None] = [*in_order]
+    ordered: list[Community | None] = [*on_page]
     if any(STREET in party_list for party_list in parties.values()):
         ordered.append(STREET)
     rows = [
@@ -279,6 +340,8 @@ def month_compliance(
         rows=rows,
         starts_on=duties_start(checklist),
         judged=bool(judged),
+        page=shown,
+        named=name,
     )
 
 

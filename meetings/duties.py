@@ -67,6 +67,27 @@ def duty_parties(
     return parties
 
 
+def duties_owed(
+    duties: Sequence[Target],
+    *,
+    communities: QuerySet[Community] | None = None,
+    include_street: bool = True,
+) -> bool:
+    """Whether anybody owes one of ``duties`` (as ``duty_parties`` would list a party),
+    without listing the parties: at most one query (``EXISTS``)."""
+    if include_street and any(duty.level == Target.Level.STREET for duty in duties):
+        return True
+    items = {duty.item_id for duty in duties if duty.level == Target.Level.PARTY}
+    if not items:
+        return False
+    assignments = Assignment.objects.filter(
+        item__in=sorted(items), community__isnull=False, community__is_active=True
+    )
+    if communities is not None:
+        assignments = assignments.filter(community__in=communities)
+    return assignments.exists()
+
+
 def duties_start(checklist: Checklist) -> datetime.date:
     """The first day a checklist's recurring duties are owed: the first of its first month
     owed (``Checklist.first_month_owed``; the 2017 checklist, in force from 28 June, from

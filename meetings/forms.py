@@ -73,6 +73,20 @@ class MeetingFilterForm(forms.Form):
     month = MonthField(label=_("年月"), required=False)
     duty = forms.TypedChoiceField(label=_("例行工作"), required=False, coerce=int, empty_value=None)
     community = forms.ChoiceField(label=_("社区"), required=False)
+    # Shown when the communities are too many to list (``searches_communities``): part of
+    # a community's name, which narrows the office's table and the meetings.
+    name = forms.CharField(
+        label=_("查找社区"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("输入社区名称的一部分"),
+                "autocomplete": "off",
+            }
+        ),
+    )
 
     def __init__(
         self,
@@ -83,11 +97,16 @@ class MeetingFilterForm(forms.Form):
         street: bool = True,
         periods: Sequence[tuple[str, list[tuple[str, str]]]] = (),
         chosen: tuple[int, int] | None = None,
+        searches_communities: bool = False,
     ) -> None:
+        """``searches_communities``: ``communities`` are too many to list (only the one
+        chosen is given): the ``name`` field finds them."""
         if chosen is not None and data is not None and not data.get("month"):
             data = data.copy()  # the select shows the month the page opened on
             data["month"] = f"{chosen[0]:04d}-{chosen[1]:02d}"
         super().__init__(data)
+        if not searches_communities:
+            del self.fields["name"]
         if periods:
             self.fields["month"].widget = forms.Select(
                 choices=periods if len(periods) > 1 else periods[0][1]

@@ -150,6 +150,10 @@ class Meeting(models.Model):
         indexes = [
             models.Index(fields=["community", "target", "state", "starts_at"]),
             models.Index(fields=["state", "starts_at"]),
+            # The list of a month, in time order (a page of it, and its count).
+            models.Index(fields=["starts_at", "id"], name="meeting_month_order_idx"),
+            # A community's (or the street's) meetings of a month, whatever their duty.
+            models.Index(fields=["community", "starts_at"], name="meeting_party_month_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from communities.models import Community
 from tasks.evidence import evidence_content_type
@@ -80,6 +81,15 @@ def meeting_validate(*, details: MeetingDetails, state: str) -> None:
         raise ValidationError({"starts_at": "会议时间在将来,不能记为已召开;请选择“已安排”。"})
     if any(item.checklist_id != checklist.pk for item in details.items):
         raise ValidationError({"items": "涉及任务须是同一年度清单中的任务。"})
+
+
+def _check_not_archived(meeting: Meeting) -> None:
+    """A meeting of an archived year is kept as it was: not changed, cancelled, nor given
+    or relieved of a file. The status is read afresh: the year may have been archived
+    since the meeting was loaded."""
+    checklists = Checklist.objects.filter(pk=meeting.target.item.checklist_id)
+    if checklists.filter(status=Checklist.Status.ARCHIVED).exists():
+        raise ValidationError(gettext("该年度清单已归档,只能查看。"), code="archived")
 
 
 def _meetings_changed(meeting: Meeting) -> None:
@@ -168,6 +178,7 @@ def meeting_update(
     if state not in (Meeting.State.SCHEDULED, Meeting.State.HELD):
         raise ValidationError({"state": "状态只能是“已安排”或“已召开”;取消请用“取消会议”。"})
     current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _check_not_archived(current)
     if current.is_cancelled:
         raise ValidationError("这次会议已经取消,不能再修改。")
     meeting_validate(details=details, state=state)
@@ -186,6 +197,7 @@ def meeting_update(
 def meeting_cancel(*, meeting: Meeting, by: User) -> Meeting:
     """Cancel a meeting (once): it no longer counts and nobody is reminded of it. The
     record is kept."""
+    _check_not_archived(meeting)
     changed = Meeting.objects.filter(
         pk=meeting.pk, state__in=(Meeting.State.SCHEDULED, Meeting.State.HELD)
     ).update(state=Meeting.State.CANCELLED, updated_at=timezone.now())
@@ -202,6 +214,7 @@ def meeting_attachment_add(
 ) -> MeetingAttachment:
     """Keep a file with a meeting (sign-in sheet, photos, signed minutes). The type is
     read from the bytes; the file is stored privately under a random name."""
+    _check_not_archived(meeting)
     if meeting.is_cancelled:
         raise ValidationError("这次会议已经取消,不能再添加附件。")
     content_type = evidence_content_type(upload)
@@ -220,6 +233,7 @@ def meeting_attachment_add(
 @transaction.atomic
 def meeting_attachment_remove(*, attachment: MeetingAttachment, by: User) -> None:
     """Take a file off a meeting; the stored file goes once the transaction commits."""
+    _check_not_archived(attachment.meeting)
     if attachment.meeting.is_cancelled:
         raise ValidationError("这次会议已经取消,不能再删除附件。")
     stored = attachment.file

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,7 +24,7 @@ from communities import access as community_access
 from communities.models import Community
 from core.files import private_file_response
 from core.http import logged_in_user
-from core.periods import query_page, query_pk
+from core.periods import LARGEST_PK, query_int, query_page, query_pk
 from tasks.models import Checklist, Item
 from tasks.periods import (
     asked_period,
@@ -43,6 +43,9 @@ from .models import Meeting, MeetingAttachment
 logger = logging.getLogger(__name__)
 
 LIST_PAGE_SIZE = 50
+# Up to this many communities the list's community filter names them all (as the review
+# queue's, ``tasks.review_forms.PARTY_CHOICES_LISTED``); beyond, a name search finds them.
+COMMUNITIES_LISTED = 60
 
 
 def _meeting_for_user(request: HttpRequest, pk: int) -> Meeting:
@@ -61,18 +64,44 @@ def _require_editable(request: HttpRequest, meeting: Meeting) -> None:
 @require_safe
 def meeting_list(request: HttpRequest) -> HttpResponse:
     """会议: the meetings of a month the user may see, filtered by duty and community; for
-    the office (street admin, leadership, unit staff) the month's compliance table."""
+    the office (street admin, leadership, unit staff) the month's compliance table, a page
+    of communities at a time (``?rows=``). Beyond ``COMMUNITIES_LISTED`` communities the
+    community filter lists only the one chosen, and a name search (``?name=``) narrows the
+    table and the meetings. A fixed number of queries, none reading a whole large table."""
     user = request.user
     today = timezone.localdate()
     office = community_access.sees_every_community(user)
     year, month = MeetingFilterForm(request.GET, duties=[], communities=[]).chosen_month(today)
     checklists = list(checklists_in_use())  # the month's, and the picker's years
     checklist = next((c for c in checklists if c.year == year), None)
-    compliance = (
-        month_compliance(checklist=checklist, year=year, month=month, today=today)
-        if office and checklist is not None
-        else None
-    )
+    visible = community_access.communities_visible_to(user).order_by("order", "name", "pk")
+    if office:
+        visible = visible.filter(is_active=True)
+        communities = list(visible[: COMMUNITIES_LISTED + 1])
+        meetings = Meeting.objects.all()
+    else:  # their own: a few, whose meetings are read by key (with the street's)
+        own = list(visible)
+        communities = [community for community in own if community.is_active]
+        meetings = Meeting.objects.filter(
+            Q(community__isnull=True) | Q(community__in=[community.pk for community in own])
+        )
+    searches = len(communities) > COMMUNITIES_LISTED
+    if searches:  # the chosen one only, so that it shows and validates
+        asked = request.GET.get("community", "")
+        chosen_pk = int(asked) if asked.isdigit() and len(asked) < 19 else None
+        communities = [c for c in communities if c.pk == chosen_pk] or (
+            list(visible.filter(pk=chosen_pk)) if chosen_pk is not None else []
+        )
+    name = request.GET.get("name", "").strip()[:50] if searches else ""
+    compliance = None
+    if office and checklist is not None:
+        rows = query_int(request, "rows", minimum=1, maximum=LARGEST_PK) or 1
+        try:
+            compliance = month_compliance(
+                checklist=checklist, year=year, month=month, today=today, page=rows, name=name
+            )
+        except EmptyPage:
+            raise Http404(_("没有第 %(number)s 页") % {"number": rows}) from None
     duties = compliance.duties if compliance else (recurring_duties(checklist) if checklist else [])
     # what may be recorded: the active checklist's duties (usually the ones shown)
     active_duties = (
@@ -80,24 +109,19 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         if checklist is not None and checklist.status == Checklist.Status.ACTIVE
         else recurring_duties()
     )
-    communities = list(
-        community_access.communities_visible_to(user)
-        .filter(is_active=True)
-        .order_by("order", "name")
-    )
     form = MeetingFilterForm(
         request.GET,
         duties=duties,
         communities=communities,
         periods=period_picker(checklists, year=year, month=month).groups,
         chosen=(year, month),
+        searches_communities=searches,
     )
     form.is_valid()
+    # ``Meeting.objects.visible_to(user)``, its communities named
     meetings = (
-        Meeting.objects.visible_to(user)
-        .for_month(year, month)
+        meetings.for_month(year, month)
         .select_related("target__item", "community")
-        .annotate(attachment_count=Count("attachments"))
         .order_by("starts_at", "pk")
     )
     duty = form.cleaned_data.get("duty")
@@ -108,8 +132,11 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         meetings = meetings.street_level()
     elif chosen:
         meetings = meetings.filter(community_id=int(chosen))
+    if name:
+        meetings = meetings.filter(community__name__icontains=name)
     page = query_page(request, Paginator(meetings, LIST_PAGE_SIZE))
     page.object_list = list(page.object_list)  # fetched here, not while drawing the page
+    _count_attachments(page.object_list)
     own = [] if office else communities
     return render(
         request,
@@ -122,9 +149,22 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
             "compliance": compliance,
             "office": office,
             "own_communities": own,
-            "may_record": bool(access.recording_scope(user, duties=active_duties)),
+            "may_record": access.may_record(user, active_duties),
         },
     )
+
+
+def _count_attachments(meetings: list[Meeting]) -> None:
+    """Each meeting's ``attachment_count``: one query for the page's meetings (a count
+    joined into the list's query would group the month's every meeting before paging)."""
+    counts = dict(
+        MeetingAttachment.objects.filter(meeting__in=[meeting.pk for meeting in meetings])
+        .values_list("meeting_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for meeting in meetings:
+        meeting.attachment_count = counts.get(meeting.pk, 0)  # type: ignore[attr-defined]
 
 
 def _form_page(
@@ -221,6 +261,9 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not meeting.is_editable():
         messages.error(request, _("这次会议已经取消,不能再修改。"))
         return redirect(meeting)
+    if meeting.target.item.checklist.is_archived:
+        messages.error(request, _("该年度清单已归档,只能查看。"))
+        return redirect(meeting)
     return _form_page(request, meeting=meeting)
 
 
@@ -229,6 +272,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting_for_user(request, pk)
     may_edit = (
         meeting.is_editable()
+        and not meeting.target.item.checklist.is_archived
         and Meeting.objects.editable_by(request.user).filter(pk=meeting.pk).exists()
     )
     return render(
@@ -343,7 +387,9 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
     duties = (
         year.duties if year and checklist and checklist.status == Checklist.Status.ACTIVE else None
     )
-    scope = access.recording_scope(request.user, duties=duties)
+    scope = access.recording_scope(
+        request.user, duties=duties, communities=Community.objects.filter(pk=community.pk)
+    )
     recent = list(
         Meeting.objects.visible_to(request.user)
         .for_community(community)

@@ -11,6 +11,15 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+from core.files import (
+    DAMAGED_ARCHIVE_ERRORS,
+    ArchiveTooLarge,
+    UninspectablePdf,
+    archive_check,
+    pdf_active_content,
+)
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,54 @@ def evidence_content_type(upload: UploadedFile) -> str:
             f"文件“{name}”的内容是{evidence_type.label},与扩展名“{extension or '无'}”不符,"
             "请确认后重新上传。"
         )
+    if mime == "application/pdf":
+        _check_pdf(upload, name)
+    elif mime.startswith("application/vnd.openxml"):
+        _check_archive(upload, name)
     return mime
+
+
+def _check_pdf(upload: UploadedFile, name: str) -> None:
+    """A PDF that would run something when opened is refused (``pdf_active_content``)."""
+    try:
+        active = pdf_active_content(upload)
+    except UninspectablePdf:
+        raise ValidationError(
+            _("文件“%(name)s”是加密或无法检查的 PDF,请另存为普通 PDF 后再上传。") % {"name": name}
+        ) from None
+    if active is not None:
+        raise ValidationError(
+            _(
+                "文件“%(name)s”含有脚本、启动程序或嵌入文件(%(what)s),不能作为佐证材料上传;"
+                "请另存为普通 PDF 或打印为 PDF 后再上传。"
+            )
+            % {"name": name, "what": active}
+        )
+
+
+def _check_archive(upload: UploadedFile, name: str) -> None:
+    """An Office document is a zip archive; one that unpacks to more than
+    EVIDENCE_MAX_UNZIPPED_MEGABYTES or holds more than EVIDENCE_MAX_ZIP_ENTRIES parts is a
+    zip bomb, not a document (``core.files.archive_check`` reads every part)."""
+    limit_megabytes: int = settings.EVIDENCE_MAX_UNZIPPED_MEGABYTES
+    try:
+        archive_check(
+            upload,
+            max_bytes=limit_megabytes * 1024 * 1024,
+            max_entries=settings.EVIDENCE_MAX_ZIP_ENTRIES,
+        )
+    except ArchiveTooLarge:
+        raise ValidationError(
+            _(
+                "文件“%(name)s”解压后超过 %(limit)d MB 或包含过多部件,"
+                "不像正常的 Office 文档,不能上传。"
+            )
+            % {"name": name, "limit": limit_megabytes}
+        ) from None
+    except DAMAGED_ARCHIVE_ERRORS:
+        raise ValidationError(
+            _("文件“%(name)s”已损坏,无法打开,请检查后重新上传。") % {"name": name}
+        ) from None
 
 
 def uploads_validate(files: list[UploadedFile]) -> list[UploadedFile]:

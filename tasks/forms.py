@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import registers
 from .evidence import ACCEPT_ATTRIBUTE, uploads_validate
-from .models import Assignment, Evaluation, Evidence, ProgressReport, Target
+from .models import LARGEST_FIGURE, Assignment, Evaluation, Evidence, ProgressReport, Target
 from .services import VALUE_COLUMNS, ValueInput, deadline_met_message
 from .staging import StagedFile
 
@@ -86,7 +86,9 @@ class ReportForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("本月做了什么、还差什么")}),
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=0, max_value=LARGEST_FIGURE
+    )
     evidence_kind = forms.ChoiceField(
         label=_("材料类型"), choices=Evidence.Kind.choices, initial=Evidence.Kind.PHOTO
     )
@@ -180,8 +182,11 @@ class ReportForm(forms.Form):
             return []  # the register's figure is shown read-only (``register_figure``)
         count: dict[str, Any] = {
             "min_value": 0,
+            # The model's bound too (``LARGEST_FIGURE``): 2147483648 is a field error, not a
+            # database error, on PostgreSQL and SQLite alike.
+            "max_value": LARGEST_FIGURE,
             "required": False,
-            "widget": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+            "widget": forms.NumberInput(attrs={"inputmode": "numeric"}),
         }
         if target.kind == kind.RATE:
             self.fields[f"{name}_numerator"] = forms.IntegerField(

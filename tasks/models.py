@@ -18,8 +18,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
@@ -32,6 +34,11 @@ from core.typing import AnyUser
 
 from . import filing, registers, workdays
 from .workdays import next_working_day
+
+# The largest figure a report may give (PostgreSQL's ``integer``, the columns' type): a
+# bigger one is a field error in the form and in ``full_clean`` rather than a database error
+# (a 500), and the same on SQLite, whose column would take up to 2**63 - 1 (issue 15).
+LARGEST_FIGURE = 2_147_483_647
 
 
 class Checklist(models.Model):
@@ -163,11 +170,17 @@ class Checklist(models.Model):
         where pages ask it."""
         filing_year, _month = filing.month_being_filed(today)
         archived = Q(status=cls.Status.ARCHIVED)
-        has_reports = models.Exists(
+        # The year's first submitted report in the order of the (year, month, state) index:
+        # an index lookup that stops at one row (EXISTS is planned as a sequential scan of
+        # every report, cheap on paper as it would stop at the first match).
+        first_report = (
             ProgressReport.objects.filter(
                 year=models.OuterRef("year"), first_submitted_at__isnull=False
             )
+            .order_by("year", "month")
+            .values("pk")[:1]
         )
+        has_reports = IsNull(models.Subquery(first_report), False)
         return (
             cls.objects.exclude(status=cls.Status.DRAFT)
             .annotate(
@@ -1175,16 +1188,26 @@ class TargetValue(models.Model):
     target = models.ForeignKey(
         Target, verbose_name=_("目标"), on_delete=models.PROTECT, related_name="values"
     )
-    numerator = models.PositiveIntegerField(_("分子"), null=True, blank=True)
-    denominator = models.PositiveIntegerField(_("分母"), null=True, blank=True)
+    numerator = models.PositiveIntegerField(
+        _("分子"), null=True, blank=True, validators=[MaxValueValidator(LARGEST_FIGURE)]
+    )
+    denominator = models.PositiveIntegerField(
+        _("分母"), null=True, blank=True, validators=[MaxValueValidator(LARGEST_FIGURE)]
+    )
     quantity = models.PositiveIntegerField(
-        _("数量"), null=True, blank=True, help_text=_("个数、开展次数或新增数。")
+        _("数量"),
+        null=True,
+        blank=True,
+        help_text=_("个数、开展次数或新增数。"),
+        validators=[MaxValueValidator(LARGEST_FIGURE)],
     )
     achieved_on = models.DateField(_("完成日期"), null=True, blank=True)
     is_done = models.BooleanField(_("已完成"), null=True, blank=True)
     # A denominator taken from the compound register (``Target.denominator_source``): the
     # register's count when the report was saved, and why the party reported another.
-    denominator_registered = models.PositiveIntegerField(_("登记数"), null=True, blank=True)
+    denominator_registered = models.PositiveIntegerField(
+        _("登记数"), null=True, blank=True, validators=[MaxValueValidator(LARGEST_FIGURE)]
+    )
     denominator_reason = models.CharField(_("与登记数不同的原因"), max_length=500, blank=True)
 
     class Meta:

@@ -58,7 +58,7 @@ from .review_forms import (
     ReturnForm,
     ReviewFilterForm,
 )
-from .selectors import REPORT_PREFETCH, report_for_user, reports_with_details
+from .selectors import REPORT_PREFETCH, report_for_user, report_visible_q, reports_with_details
 
 QUEUE_PAGE_SIZE = 50
 # Pending extension requests are few (one per assignment and month at most, decided within
@@ -539,8 +539,12 @@ def _last_month(user: AnyUser, report: ProgressReport) -> list[Evaluation] | Non
     if month < 1 or not report.assignment.item.checklist.owes_month(report.year, month):
         return None
     previous = (
-        ProgressReport.objects.visible_to(user)
-        .filter(assignment_id=report.assignment_id, year=report.year, month=month)
+        ProgressReport.objects.filter(
+            report_visible_q(user),
+            assignment_id=report.assignment_id,
+            year=report.year,
+            month=month,
+        )
         .prefetch_related("values")
         .first()
     )

@@ -39,10 +39,10 @@ def test_the_checklist_page_needs_the_same_queries_for_any_number_of_items(
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     client.force_login(django_user_model.objects.create_user("viewer"))
-    # user, checklist, items, lead units, targets, responsible units, pillars,
-    # years, header unread messages (the session from the cache, the navigation from the
-    # session, no session write within a minute): no session query
-    with django_assert_num_queries(9):
+    # checklist, items, lead units, targets, responsible units, pillars, years, header
+    # unread messages (the session from the cache, and with it the user and the navigation,
+    # yijia/sessions.py; no session write within a minute): no session or user query
+    with django_assert_num_queries(8):
         assert client.get("/checklist/").status_code == 200
 
     pillar = world.pillars.get(number=4)
@@ -51,7 +51,10 @@ def test_the_checklist_page_needs_the_same_queries_for_any_number_of_items(
         item = Item.objects.create(checklist=world, pillar=pillar, number=number, text="新增任务")
         ItemLeadUnit.objects.create(item=item, unit=unit, order=1)
         Target.objects.create(item=item, kind=Target.Kind.MILESTONE, title="完成")
-    with django_assert_num_queries(9):
+    # New lead units: the next request reads the user's row, permissions and header again
+    # (yijia/sessions.py); the one after is measured.
+    client.get("/checklist/")
+    with django_assert_num_queries(8):
         assert client.get("/checklist/").content.decode().count('class="item-number"') == 45
 
 

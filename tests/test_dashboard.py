@@ -19,7 +19,9 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from communities.models import Community, Unit
 from dashboards.dashboard import Dashboard, Figures
@@ -312,3 +314,154 @@ def test_a_changed_target_rule_rebuilds_the_summaries_after_commit(
     assert summaries_differences(checklist=world) == []
     cell = AssignmentMonth.objects.get(assignment=july["B"], month=7)
     assert (cell.targets_met, cell.targets_total) == (1, 1)
+
+
+def _items_from_scratch(world: Checklist, month: int, today: datetime.date) -> dict[int, Figures]:
+    """Each item's figures for the month counted from the raw assignments and reports,
+    without any summary table: what the dashboard's per-item rows (``ItemMonth``) must say."""
+    from django.utils import timezone
+
+    reports = {
+        report.assignment_id: report
+        for report in ProgressReport.objects.filter(
+            assignment__item__checklist=world, year=world.year, month=month
+        )
+    }
+    counted: dict[int, Figures] = {}
+    assignments = Assignment.objects.filter(item__checklist=world).prefetch_related("extensions")
+    for assignment in assignments.select_related("item__checklist"):
+        report = reports.get(assignment.pk)
+        deadline = assignment.filing_deadline(world.year, month)
+        submitted = report.first_submitted_at if report else None
+        on = timezone.localdate(submitted) if submitted else None
+        state = report.workflow_state if report else None
+        counted[assignment.item_id] = counted.get(assignment.item_id, Figures()) + Figures(
+            expected=1,
+            received=on is not None,
+            on_time=on is not None and on <= deadline,
+            late_filed=on is not None and on > deadline,
+            overdue=on is None and deadline < today,
+            approved=state == ProgressReport.WorkflowState.APPROVED,
+            returned=state == ProgressReport.WorkflowState.RETURNED,
+        )
+    return counted
+
+
+def _items_on_the_dashboard(month: int, today: datetime.date) -> dict[int, Figures]:
+    from dashboards.dashboard import _by_item
+
+    # What the scratch count counts: the other figures follow from the targets' verdicts.
+    compared = ("expected", "received", "on_time", "late_filed", "overdue", "approved", "returned")
+    return {
+        item: Figures(**{name: getattr(figures, name) for name in compared})
+        for item, figures in _by_item(Checklist.objects.get(year=2017), month, today).items()
+    }
+
+
+def test_the_items_months_equal_a_count_from_scratch_after_each_kind_of_change(
+    world: Checklist,
+    community_one: Community,
+    community_one_staff: User,
+    community_two_staff: User,
+    housing_staff: User,
+) -> None:
+    """The dashboard reads a month's figures per item from ``ItemMonth`` (about 40 rows):
+    after a submission, an approval, a return, a granted extension and a rebuild, they are
+    what the raw reports say, and ``summaries_differences`` finds nothing."""
+    from dashboards.models import ItemMonth
+    from dashboards.summaries import summaries_rebuild
+
+    def agree(today: datetime.date) -> None:
+        assert _items_on_the_dashboard(7, today) == _items_from_scratch(world, 7, today)
+        assert summaries_differences(checklist=world) == []
+
+    seven, eight = assignment_of(world, 7, community_one), assignment_of(world, 8, community_one)
+    agree(TODAY)  # nothing filed: every cell overdue on 20 August, none before the deadline
+    assert _items_on_the_dashboard(7, datetime.date(2017, 8, 1))[seven.item_id].overdue == 0
+    with time_travel(2017, 8, 3):
+        a = file_report(seven, community_one_staff, submit=True)
+        b = file_report(eight, community_one_staff, submit=True)
+    agree(TODAY)
+    with time_travel(2017, 8, 4):
+        progress_report_approve(report=a, by=housing_staff)
+        progress_report_return(report=b, by=housing_staff, comment="请补充名单")
+    agree(TODAY)
+    late = assignment_of(world, 18, Community.objects.get(name="示例社区二"))
+    with time_travel(2017, 8, 3):
+        extension = extension_request(
+            assignment=late,
+            year=2017,
+            month=7,
+            requested_deadline=datetime.date(2017, 8, 15),
+            reason="数据核对中",
+            by=community_two_staff,
+        )
+    with time_travel(2017, 8, 4):
+        extension_decide(extension=extension, by=housing_staff, grant=True)
+    # The extended cell has a row of its own deadline: not overdue on the 10th, the rest are.
+    agree(datetime.date(2017, 8, 10))
+    agree(TODAY)
+    assert ItemMonth.objects.filter(
+        item_id=late.item_id, month=7, deadline=datetime.date(2017, 8, 15), unfiled=1
+    ).exists()
+    with time_travel(2017, 8, 9):
+        file_report(late, community_two_staff, submit=True)
+    agree(TODAY)
+    fields_ = ("item_id", "year", "month", "deadline", "expected", "received", "on_time")
+    before = sorted(ItemMonth.objects.values_list(*fields_))
+    ItemMonth.objects.update(expected=0)  # damaged: the rebuild puts it right
+    summaries_rebuild(checklist=world)
+    agree(TODAY)
+    assert sorted(ItemMonth.objects.values_list(*fields_)) == before
+
+
+def _dashboard_page(client: Client, user: User) -> str:
+    client.force_login(user)
+    with time_travel(TODAY.year, TODAY.month, TODAY.day):
+        response = client.get("/dashboard/?year=2017&month=7")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_renamed_item_unit_or_community_or_a_changed_target_shows_at_the_next_request(
+    client: Client,
+    world: Checklist,
+    july: dict[str, Assignment],
+    street_admin: User,
+    community_one: Community,
+) -> None:
+    """The dashboard's figures are cached until a summary row changes; the names they
+    carry change the version too, so the next request shows the new name."""
+    from dashboards.jobs import summaries_rebuild_job
+
+    page = _dashboard_page(client, street_admin)
+    item = july["F"].item  # item 14, behind: listed under 目标滞后的任务 with its text
+    assert item.text[:10] in page and "示例社区一" in page and "房管所" in page
+    with CaptureQueriesContext(connection) as again:
+        _dashboard_page(client, street_admin)
+    assert not [q for q in again.captured_queries if "itemmonth" in q["sql"]]  # cached
+
+    item.text = "改名后的第十四项任务内容"
+    item.save()
+    community_one.name = "改名后的社区"
+    community_one.save()
+    unit = Unit.objects.get(name="房管所")
+    unit.name = "改名后的房管所"
+    unit.save()
+    page = _dashboard_page(client, street_admin)
+    assert "改名后的第十四项任务内容" in page
+    assert "改名后的社区" in page and "示例社区一" not in page
+    assert "改名后的房管所" in page
+
+    # Item 7's target raised to 90%: A's approved 8/10 no longer meets it. Once the
+    # rebuild it asks for has run, the next request no longer counts A complete.
+    before = _board(client, street_admin).figures
+    target = july["A"].item.targets.get()
+    target.threshold = 90
+    target.save()
+    from notifications.models import OutboxMessage
+
+    [job] = OutboxMessage.objects.filter(task="dashboards.summaries_rebuild")
+    summaries_rebuild_job(**job.kwargs)
+    after = _board(client, street_admin).figures
+    assert (after.complete, after.received) == (before.complete - 1, before.received)

@@ -337,6 +337,30 @@ def test_nothing_from_2026_shows_as_an_empty_year(
     assert "截止 2018年1月5日" in filing
 
 
+def test_in_a_closed_year_the_panel_offers_late_filing_as_the_workspace_takes_it(
+    world: Checklist, community_one_staff: User
+) -> None:
+    """Once 2017 is over (not archived), 本月填报 still takes December's reports, filed
+    late: the panel says so beside the deadline, and its button offers the same."""
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 10, tzinfo=SHANGHAI), tick=False):
+        page = page_of(community_one_staff)
+        href, _css, text = primary_button(page)
+        workspace = client_for(community_one_staff).get(href)
+    filing = section(page, "filing")
+    missing, _link = state_count(page, "missing")
+    assert missing > 0
+    assert "年度已结束,未报送的仍可补报(计为逾期报送)" in filing
+    assert text == f"补报 {missing} 项"
+    assert "填报本月" not in filing
+    assert href == "/workspace/?year=2017&month=12&show=todo"
+    # The workspace shows those items, each still open to filing.
+    assert workspace.status_code == 200
+    filters = {key: count for key, _label, count in workspace.context["filters"]}
+    assert filters["todo"] == missing
+    assert workspace.context["editable_count"] >= missing
+    assert "全部提交" in workspace.content.decode()
+
+
 # The lead unit's panel
 
 
@@ -609,6 +633,9 @@ def test_the_home_page_needs_the_same_queries_for_any_number_of_communities(
     _more_communities(world, 6)
     for community in Community.objects.filter(name__startswith="增补社区"):
         _person(f"staff{community.pk}", Role.COMMUNITY_STAFF, community=community)
+    # New people and memberships: the next request reads the user's row, permissions and
+    # header again (yijia/sessions.py); the one after is measured.
+    client.get("/")
     with django_assert_max_num_queries(most) as after:
         large = client.get("/")
     assert small.status_code == large.status_code == 200

@@ -399,7 +399,8 @@ def test_the_office_list_needs_the_same_queries_for_any_number_of_communities(
     # meetings, the last held before the month; communities for the filter; the list:
     # count, page; may record: parties (the duties are the table's); header: unread
     # messages (the session from the cache, the navigation from the session, no write).
-    expected = 14
+    # The user and their permissions come with the session (yijia/sessions.py): 1 less.
+    expected = 13
     with django_assert_num_queries(expected):
         response = client.get("/meetings/")
     assert len(response.context["compliance"].rows) == 3
@@ -428,7 +429,8 @@ def test_a_community_s_list_needs_the_same_queries_for_any_number_of_communities
     # the filter; the list: count, page; may record: items the user's unit leads, the
     # parties of the community's duties; header: unread messages (the session from the
     # cache, the navigation from the session, no write).
-    expected = 13
+    # The user and their permissions come with the session (yijia/sessions.py): 2 fewer.
+    expected = 11
     with django_assert_num_queries(expected):
         client.get("/meetings/")
     _more_communities(world, street_admin, 5)
@@ -469,7 +471,8 @@ def test_a_meeting_s_page_needs_a_fixed_number_of_queries(
     # attendees, items, attachments (with who uploaded them); may the user change it?;
     # header: unread messages (the session from the cache, the navigation from the
     # session, no write).
-    expected = 10
+    # The user and their permissions come with the session (yijia/sessions.py): 3 fewer.
+    expected = 7
     with django_assert_num_queries(expected):
         response = client.get(f"/meetings/{meeting.pk}/")
     assert response.context["may_edit"]

@@ -94,14 +94,14 @@ def test_the_inbox_page_takes_a_fixed_number_of_queries(
     client = client_for(community_one_staff)
     for number in range(3):
         tell(community_one_staff, f"消息 {number}")
-    # The user; the page: count, messages (2); the header's unread count. The session
-    # comes from the cache, and with it the header's navigation; it is renewed at most
+    # The page: count, messages (2); the header's unread count. The session comes from
+    # the cache, and with it the user and the header's navigation; it is renewed at most
     # once a minute (yijia/sessions.py).
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get("/notifications/")
     for number in range(20):
         tell(community_one_staff, f"更多消息 {number}")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get("/notifications/")
 
 

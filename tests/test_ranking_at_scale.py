@@ -22,6 +22,7 @@ from assessments.scoring import scheme_default as default_scheme
 from communities.models import Community
 from tasks.models import Checklist, ItemLeadUnit, Target
 from tests.filing import time_travel
+from tests.plans import full_scans
 
 
 def _generate(communities: int, *, replace: bool = False) -> None:
@@ -128,3 +129,78 @@ def test_the_review_record_adds_up_in_postgresql_as_in_python() -> None:
     assert in_sql == in_python
     assert sum(record.reviewed for record in in_sql) > 0
     assert sum(record.waiting for record in in_sql) > 0
+
+
+def _ranking_addresses(first: Community) -> list[tuple[str, str]]:
+    """(user, address) of the ranking's pages and a score sheet, as each role reads them."""
+    june = "year=2017&month=6"
+    sheet = f"/assessments/communities/{first.pk}/?{june}"
+    return [
+        ("syn-admin", f"/assessments/?{june}"),
+        ("syn-admin", f"/assessments/?{june}&page=2"),
+        ("syn-admin", f"/assessments/?{june}&find={first.name}"),
+        ("syn-leader", f"/assessments/?{june}"),
+        ("syn-admin", sheet),
+        ("syn-leader", sheet),
+        ("syn-c00001-1", sheet),
+    ]
+
+
+def _read_twice(client: Client, username: str, address: str) -> tuple[int, str]:
+    """The second reading's queries: the first computes the month's stored scores."""
+    client.force_login(User.objects.get(username=username))
+    with time_travel(2017, 8, 20):
+        assert client.get(address).status_code == 200
+    return _queries(client, address)
+
+
+@pytest.mark.django_db
+def test_the_ranking_pages_and_the_score_sheet_cost_the_same_queries_for_3_as_for_30(
+    client: Client,
+) -> None:
+    _generate(3)
+    scheme = _scheme_with_every_kind_of_criterion()
+    _score_by_hand(scheme)
+    first = Community.objects.filter(code__startswith="SYN-").order_by("code").first()
+    assert first is not None
+    few = [_read_twice(client, user, address)[0] for user, address in _ranking_addresses(first)]
+    _generate(30, replace=True)
+    _score_by_hand(scheme)
+    first = Community.objects.filter(code__startswith="SYN-").order_by("code").first()
+    assert first is not None
+    read = [_read_twice(client, user, address) for user, address in _ranking_addresses(first)]
+    assert [queries for queries, _page in read] == few
+    # Thirty fit on the first page of fifty; the sheet shows its lines.
+    assert read[0][1].count('href="/assessments/communities/') == 30
+    assert "data-earned>" in read[4][1]
+
+
+@pytest.fixture
+def large_district(transactional_db: None) -> None:
+    """300 communities (``test_review_at_scale``'s): enough rows that PostgreSQL plans as
+    it would for a city, with planner statistics as on a server that has been running."""
+    _generate(300)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+# The tables that grow with the communities and the months: never read whole.
+LARGE_TABLES = ("tasks_progressreport", "tasks_assignment", "assessments_assignmentmonth")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_no_query_of_the_ranking_or_a_score_sheet_scans_a_large_table(
+    client: Client, large_district: None
+) -> None:
+    scheme = _scheme_with_every_kind_of_criterion()
+    _score_by_hand(scheme)
+    first = Community.objects.filter(code__startswith="SYN-").order_by("code").first()
+    assert first is not None
+    for username, address in _ranking_addresses(first):
+        client.force_login(User.objects.get(username=username))
+        with time_travel(2017, 8, 20):
+            assert client.get(address).status_code == 200  # computes the stored scores
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(address).status_code == 200
+        assert full_scans(captured.captured_queries, LARGE_TABLES) == {}, (username, address)

@@ -5,7 +5,6 @@ either page scans the reports, assignments or summary tables."""
 
 from __future__ import annotations
 
-import re
 from io import StringIO
 
 import pytest
@@ -14,13 +13,13 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from communities.models import Community
 from demo.scale_data import scale_data_generate
 from tasks.models import Checklist, Item, ProgressReport
 from tasks.review_forms import PARTY_CHOICES_LISTED
 from tasks.services import checklist_load_file
+from tests.plans import page_full_scans
 
 COMMUNITIES = PARTY_CHOICES_LISTED + 5
 # The tables that grow with the communities: never read whole.
@@ -66,23 +65,6 @@ def _login(client: Client, username: str) -> None:
     client.force_login(User.objects.get(username=username))
 
 
-def _full_scans(client: Client, address: str) -> dict[str, list[str]]:
-    """Each SELECT the page runs whose plan reads one of ``LARGE_TABLES`` whole."""
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(address).status_code == 200
-    found = {}
-    with connection.cursor() as cursor:
-        for query in captured.captured_queries:
-            if not query["sql"].lstrip().upper().startswith("SELECT"):
-                continue
-            cursor.execute(f"EXPLAIN {query['sql']}")
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            scans = re.findall(r"Seq Scan on (\w+)", plan)
-            if large := [table for table in scans if table in LARGE_TABLES]:
-                found[query["sql"][:300]] = large
-    return found
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_no_query_of_the_queue_or_the_item_page_scans_a_large_table(
@@ -97,9 +79,9 @@ def test_no_query_of_the_queue_or_the_item_page_scans_a_large_table(
             f"/items/{item.pk}/?period=2017-09",
             f"/items/{item.pk}/?period=2017-09&page=2",
         ):
-            assert _full_scans(client, address) == {}, (username, address)
+            assert page_full_scans(client, address, LARGE_TABLES) == {}, (username, address)
     _login(client, "syn-c00001-1")
-    assert _full_scans(client, f"/items/{item.pk}/?period=2017-09") == {}
+    assert page_full_scans(client, f"/items/{item.pk}/?period=2017-09", LARGE_TABLES) == {}
 
 
 def test_the_community_filter_finds_communities_by_name(client: Client, district: None) -> None:

@@ -12,7 +12,7 @@ from django.db import connection
 
 from communities.models import Community
 from communities.services import membership_add
-from dashboards.models import PartyMonth
+from dashboards.models import ItemMonth, PartyMonth
 from dashboards.summaries import summaries_differences
 from tasks.models import Checklist, ProgressReport
 from tests.filing import file_report
@@ -44,4 +44,31 @@ def test_two_submissions_at_once_are_both_counted_in_the_community_s_month(
     assert all(isinstance(report, ProgressReport) for report in outcome.values()), outcome
     july = PartyMonth.objects.get(community=community_one, year=2017, month=7)
     assert (july.received, july.on_time) == (2, 2)
+    assert summaries_differences(checklist=world) == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_communities_submitting_one_item_at_once_are_both_counted_in_the_item_s_month(
+    august_3rd_2017: Any,
+    world: Checklist,
+    community_one: Community,
+    community_two: Community,
+) -> None:
+    """The dashboard's figures per item (``ItemMonth``): the second transaction waits for
+    the first's lock on the item, then adds up what it committed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs two connections that wait on each other's row locks (PostgreSQL)")
+    people = []
+    for username, community in (("one-a", community_one), ("two-a", community_two)):
+        person = User.objects.create_user(username, password=PASSWORD)
+        membership_add(user=person, community=community)
+        people.append(person)
+    cells = [assignment_of(world, 7, community) for community in (community_one, community_two)]
+    outcome = race(
+        lambda: file_report(cells[0], people[0], submit=True),
+        lambda: file_report(cells[1], people[1], submit=True),
+    )
+    assert all(isinstance(report, ProgressReport) for report in outcome.values()), outcome
+    july = ItemMonth.objects.filter(item=cells[0].item, year=2017, month=7)
+    assert sum(row.received for row in july) == 2
     assert summaries_differences(checklist=world) == []

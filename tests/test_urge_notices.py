@@ -442,11 +442,11 @@ def test_the_urge_page_takes_a_fixed_number_of_queries(
     urge = urge_of(late_cell, street_admin)
     client = client_for(community_one_staff)
     client.get(urge.get_absolute_url())
-    # user, the user's and their groups' permissions (3); the urge with its item,
-    # party, sender and acknowledger, the extensions (2); the month's report, whether the
-    # user is the party's staff (2); header: unread count (1; its navigation is kept in
-    # the session, read from the cache and not written within a minute)
-    with django_assert_num_queries(8):
+    # the urge with its item, party, sender and acknowledger, the extensions (2); the
+    # month's report, whether the user is the party's staff (2); header: unread count (1).
+    # The user, their permissions and the header's navigation come with the session
+    # (yijia/sessions.py), read from the cache and not written within a minute.
+    with django_assert_num_queries(5):
         client.get(urge.get_absolute_url())
 
 

@@ -4,11 +4,9 @@ never by the name of a group."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
-from django.utils import timezone
 
 from communities import access
 from communities.models import Membership
@@ -25,33 +23,16 @@ def _role_grants(permission: str) -> Exists:
     )
 
 
-# The header's navigation is kept in the session (read on every request anyway) and read
-# again from the database when the session is renewed (yijia/sessions.py), at most once a
-# minute: a new role or place shows in the header within a minute. The views check the
-# permissions themselves on every request; the header only decides which links to offer.
-NAVIGATION = "_navigation"
-
-
-def navigation_remember(*, request: HttpRequest, user: User, **kwargs: object) -> None:
-    """At login (``user_logged_in``): the header for the session's first minute."""
-    request.session[NAVIGATION] = {**_navigation_read(user), "at": _now()}
-
-
-def _now() -> int:
-    return int(timezone.now().timestamp())
-
-
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """What the header shows of the user: from the session, no query; read again (two
-    queries) when older than ``SESSION_RENEW_SECONDS``."""
+    """What the header shows of the user: remembered in the session with the user under the
+    access version (yijia/sessions.py), no query; read afresh (two queries) for a user that
+    did not come from the session (a login, a test's request)."""
     user = request.user
-    if not user.is_authenticated or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return {}
-    header = request.session.get(NAVIGATION)
-    now = _now()
-    if header is None or now - header.get("at", 0) >= settings.SESSION_RENEW_SECONDS:
-        header = {**_navigation_read(user), "at": now}
-        request.session[NAVIGATION] = header
+    header: dict[str, object] | None = getattr(request, "_access_header", None)
+    if header is None:
+        header = _navigation_read(user)
     return header
 
 

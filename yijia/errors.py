@@ -6,15 +6,21 @@ in the portal's layout, each saying what the person may do next (docs/layout.md)
 ``PortalNotFoundMiddleware`` shows the portal's page there too, so that developers see
 what people see. The technical 500 (and 400) pages stay under ``DEBUG``: they carry the
 traceback a developer needs. The 500 page renders without the request's context
-processors (they query the database, which may be what failed)."""
+processors (they query the database, which may be what failed). When what failed is the
+database itself (down, restarting, out of connections: ``OperationalError`` or
+``InterfaceError``), the answer is 503 "系统暂时不可用" with ``Retry-After``, and the
+error is logged on ``yijia.errors`` with its traceback (docs/operations.md)."""
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template import loader
 from django.urls import Resolver404
@@ -24,6 +30,23 @@ from django.views.decorators.csrf import requires_csrf_token
 # get_object_or_404's own sentence ("No Item matches the given query."): it names a model,
 # not something a person can act on, so the page says its general sentence instead.
 _MODEL_NOT_FOUND = re.compile(r"^No .+ matches the given query\.$")
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client (or a proxy) is asked to wait before trying again after a 503.
+RETRY_AFTER = 60
+
+
+def database_unavailable(exception: BaseException | None) -> bool:
+    """Whether ``exception`` (or an error it was raised from) says the database could not
+    be reached or its connection broke, rather than a bug in a query."""
+    seen: set[int] = set()
+    while exception is not None and id(exception) not in seen:
+        if isinstance(exception, OperationalError | InterfaceError):
+            return True
+        seen.add(id(exception))
+        exception = exception.__cause__ or exception.__context__
+    return False
 
 
 def reason(exception: Exception | None) -> str:
@@ -74,8 +97,27 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
     """A page of its own, rendered without the request: no context processor runs, so
-    nothing queries the database (down, perhaps) and no session is read."""
+    nothing queries the database (down, perhaps) and no session is read. Django calls it
+    while handling the exception, so ``sys.exc_info()`` names it: a database that cannot
+    be reached answers 503 (``service_unavailable``)."""
+    exception = sys.exc_info()[1]
+    if database_unavailable(exception):
+        return service_unavailable(request, exception)
     return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
+
+
+def service_unavailable(request: HttpRequest, exception: BaseException | None) -> HttpResponse:
+    """503 "系统暂时不可用", standalone as the 500 page is, and the error in the log."""
+    logger.error(
+        "Database unavailable answering %s %s: %s",
+        request.method,
+        request.path,
+        exception,
+        exc_info=exception,
+    )
+    response = HttpResponse(loader.get_template("errors/503.html").render(), status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -1,12 +1,15 @@
 """Settings for yijia, read from environment variables.
 
-Every variable has a development default that works with nothing set (SQLite and a
+``DEBUG`` is off unless set (``make run`` and the tests set ``DEBUG=True``); with it on,
+every other variable has a development default that works with nothing set (SQLite and a
 filesystem Celery broker under ``var/``). With ``DEBUG`` off, the portal refuses to start
-without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``. ``.env.example`` lists every variable.
+without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``, or on SQLite unless ``ALLOW_SQLITE``.
+``.env.example`` lists every variable; docs/deployment.md tells production's.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -43,7 +46,9 @@ def envlist(name: str, default: str) -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
 
 
-DEBUG = envbool("DEBUG", "True")
+# Off unless asked for: `make run`, `make test` and pytest (pyproject's env) ask for it;
+# production needs nothing set to be safe (docs/deployment.md).
+DEBUG = envbool("DEBUG", "False")
 VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -53,14 +58,31 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEB
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 if not DEBUG:
-    if not SECRET_KEY or SECRET_KEY == _DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 40:
-        raise ImproperlyConfigured("SECRET_KEY must be set to a random value of 40+ characters")
+    if (
+        not SECRET_KEY
+        or SECRET_KEY == _DEVELOPMENT_SECRET_KEY
+        or SECRET_KEY.startswith("change-me")  # deploy/yijia.env.example's placeholder
+        or len(SECRET_KEY) < 40
+    ):
+        raise ImproperlyConfigured(
+            "DEBUG is off (the default), so SECRET_KEY must be set to a random value of 40+ "
+            "characters. For development set DEBUG=True (make run does)."
+        )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off")
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "True")
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+    # HTTPS only (docs/deployment.md): a plain-HTTP request is redirected, and browsers are
+    # told for a year (HSTS) to ask for HTTPS alone. Behind a proxy that ends TLS, the proxy's
+    # X-Forwarded-Proto tells Django the request came over HTTPS (TRUST_X_FORWARDED_PROTO).
+    # /healthz is exempt: a load balancer probes the server over plain HTTP.
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "True")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", str(365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True")
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "True")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -91,6 +113,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Production: whitenoise serves the collected static files (inserted below, not DEBUG).
+    # Content-Security-Policy, Permissions-Policy and no-store on signed-in pages.
+    "csp.middleware.CSPMiddleware",
+    "yijia.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Renews a signed-in session at most once a minute rather than on every request.
     "yijia.sessions.SessionRenewalMiddleware",
@@ -100,7 +126,11 @@ MIDDLEWARE = [
     # portal's 404 page under DEBUG too (yijia/errors.py).
     "yijia.errors.PortalNotFoundMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the user (and their permissions and header) kept in the session under
+    # the version of who may do what: no query while it is unchanged (yijia/sessions.py).
+    "yijia.sessions.AuthenticationMiddleware",
+    # Every 403 to the security log (core/security.py).
+    "core.security.PermissionDeniedLogMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -144,6 +174,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests on SQLite use a file, not memory, so that a Celery worker started by a test
     # (another process) sees the same database. One file per test process.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+    # A handful of people saving at once must wait their turn, not see "database is
+    # locked" (issue 15): readers never block the writer (WAL), a writer waits up to
+    # SQLITE_BUSY_TIMEOUT seconds for the lock, and a transaction takes the write lock when
+    # it begins (IMMEDIATE), so that two read-then-write transactions cannot deadlock and
+    # fail at once instead of waiting (docs/operations.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": envint("SQLITE_BUSY_TIMEOUT", "20"),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
+# Production refuses SQLite: it takes one writer at a time, and under a few dozen users saving
+# at once it answers "database is locked" (issue 15). ALLOW_SQLITE=True runs on it anyway,
+# for a trial with a handful of users.
+ALLOW_SQLITE = envbool("ALLOW_SQLITE", "False")
+_ON_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if not DEBUG and _ON_SQLITE and not ALLOW_SQLITE:
+    raise ImproperlyConfigured(
+        "DEBUG is off but DATABASE_URL is SQLite (the development default). SQLite takes one "
+        "writer at a time and fails with 'database is locked' under many users: set "
+        "DATABASE_URL=postgres://user:password@host:5432/yijia, or ALLOW_SQLITE=True to run "
+        "on SQLite anyway (docs/deployment.md)."
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's cache: the sessions (cached_db) and the dashboard's figures (keyed on the summary
@@ -179,6 +233,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "communities.accounts.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    # Not the username, not one of the last five (communities.accounts).
+    {"NAME": "communities.accounts.UsernameNotInPasswordValidator"},
+    {"NAME": "communities.accounts.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -206,6 +263,11 @@ PROXY_COUNT = envint("PROXY_COUNT", "0")
 if PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"PROXY_COUNT must be 0 or more, not {PROXY_COUNT}")
 AXES_CLIENT_IP_CALLABLE = "communities.accounts.client_ip_address"
+# Behind a proxy that ends TLS, its X-Forwarded-Proto says whether the browser used HTTPS
+# (for SECURE_SSL_REDIRECT and secure cookies). Trusted by default only behind a proxy: the
+# proxy must set the header itself, never pass on the browser's (docs/deployment.md).
+if envbool("TRUST_X_FORWARDED_PROTO", "True" if PROXY_COUNT > 0 else "False"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # A session ends after 30 minutes without a request, and when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60
 # Renewed by yijia.sessions.SessionRenewalMiddleware when its last save is a minute old, not
@@ -213,7 +275,8 @@ SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_RENEW_SECONDS = 60
 # Read from the shared cache (CACHES), written through to the database: no query per request.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Django's cached_db, reading the access version in the same round trip (yijia/sessions.py).
+SESSION_ENGINE = "yijia.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "zh-hans"
@@ -229,6 +292,60 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
+# Production (DEBUG off): `collectstatic` writes each file under a name with its hash, and a
+# gzip copy beside it; whitenoise (the `prod` extra) serves them from gunicorn with a year's
+# caching. In development runserver serves static/ as it is.
+STORAGES: dict[str, dict[str, object]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+if not DEBUG:
+    if importlib.util.find_spec("whitenoise") is None:
+        raise ImproperlyConfigured(
+            'DEBUG is off and whitenoise is missing: pip install ".[prod]" (docs/deployment.md)'
+        )
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
+
+# Content-Security-Policy on every page (django-csp): scripts, styles and fonts come from the
+# portal's own files only, never inline ('unsafe-inline' is not allowed) nor from elsewhere.
+# Images may be data: URIs (Pico's and the admin's icons). htmx's inline indicator style is
+# switched off in base.html (htmx-config). See docs/deployment.md.
+_SELF, _NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF],
+        "img-src": [_SELF, "data:"],
+        "font-src": [_SELF],
+        "connect-src": [_SELF],
+        "object-src": [_NONE],
+        "base-uri": [_SELF],
+        "form-action": [_SELF],
+        "frame-ancestors": [_NONE],
+    },
+}
+# Browser features the portal never uses, refused to every page (yijia.headers).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 # Evidence files are private: they live outside STATIC/ any public URL and are only
 # served through a view that checks the user may see the report.
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -268,19 +385,70 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "yijia@localhost")
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+# Admin imports (core/spreadsheets.py): the largest file, the most data rows, the most an
+# xlsx may unpack to, and the rows the preview lists (its totals count them all).
+IMPORT_MAX_MEGABYTES = envint("IMPORT_MAX_MEGABYTES", "5")
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "20000")
+IMPORT_MAX_UNZIPPED_MEGABYTES = envint("IMPORT_MAX_UNZIPPED_MEGABYTES", "100")
+IMPORT_PREVIEW_ROWS = envint("IMPORT_PREVIEW_ROWS", "100")
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 GUARDIAN_RAISE_403 = True
 
+# Logs go to the console (systemd's journal, docker logs) and to rotating files under LOG_DIR
+# that every process (gunicorn's workers, Celery's worker and beat) shares safely:
+# yijia.log, rotated by size, and security.log — the `yijia.security` logger: logins,
+# lockouts, refused permissions, exports — rotated daily and kept LOG_SECURITY_DAYS days
+# (等保 2.0 asks for six months). docs/deployment.md.
+LOG_DIR = Path(envstr("LOG_DIR", str(VAR_DIR / "log")))
+LOG_DIR.mkdir(parents=True, exist_ok=True)
+LOG_LEVEL = envstr("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "formatters": {
+        "file": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "file": {
+            "class": "concurrent_log_handler.ConcurrentRotatingFileHandler",
+            "filename": str(LOG_DIR / "yijia.log"),
+            "maxBytes": envint("LOG_FILE_MEGABYTES", "20") * 1024 * 1024,
+            "backupCount": envint("LOG_FILE_COUNT", "10"),
+            "encoding": "utf-8",
+            "formatter": "file",
+        },
+        "security_file": {
+            "class": "concurrent_log_handler.ConcurrentTimedRotatingFileHandler",
+            "filename": str(LOG_DIR / "security.log"),
+            "when": "midnight",
+            "backupCount": envint("LOG_SECURITY_DAYS", "190"),
+            "encoding": "utf-8",
+            "formatter": "file",
+        },
+    },
+    "root": {"handlers": ["console", "file"], "level": LOG_LEVEL},
+    "loggers": {
+        # Its own file, and on to the root's console and yijia.log like every record.
+        "yijia.security": {"handlers": ["security_file"], "level": "INFO"},
+    },
 }
+# In production the worker and beat log through LOGGING too (the same files), not Celery's
+# own handlers; in development (`make run`) Celery keeps its own: var/celery.log.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = DEBUG
+
+# /healthz (yijia/health.py): the beat is taken to be down when no schedule has run for this
+# many seconds (the outbox relay runs every 10 s; the beat records runs every 3 minutes), and
+# the outbox to be stuck when its oldest unpublished task is older than this.
+HEALTHZ_BEAT_MAX_AGE_SECONDS = envint("HEALTHZ_BEAT_MAX_AGE_SECONDS", "600")
+HEALTHZ_OUTBOX_MAX_AGE_SECONDS = envint("HEALTHZ_OUTBOX_MAX_AGE_SECONDS", "600")
 
 # Evidence files (佐证材料): the largest upload accepted, in megabytes.
 EVIDENCE_MAX_MEGABYTES = envint("EVIDENCE_MAX_MEGABYTES", "10")
+# An Office document (a zip) that unpacks to more, or holds more parts, is a zip bomb.
+EVIDENCE_MAX_UNZIPPED_MEGABYTES = envint("EVIDENCE_MAX_UNZIPPED_MEGABYTES", "100")
+EVIDENCE_MAX_ZIP_ENTRIES = envint("EVIDENCE_MAX_ZIP_ENTRIES", "2000")
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000  # the monthly form has a few fields per assignment
 
 # Reminders (notifications/). A worker that claimed a message and has not sent it within

@@ -6,12 +6,15 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from meetings.views import community_detail
+from yijia.health import healthz
 
 admin.site.site_header = "宜居家园目标任务管理"
 admin.site.site_title = "宜居家园"
 admin.site.index_title = "管理后台"
 
 urlpatterns = [
+    # For the load balancer and monitoring: JSON, no sign-in (yijia/health.py).
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     # The language switch works on the login page too.

@@ -7,6 +7,9 @@
     var element = document.getElementById(id);
     if (!element) { return; }
     var chart = echarts.init(element, null, { renderer: renderer });
+    // Tooltips drawn inside the chart, not as HTML: ECharts' HTML tooltip writes inline style
+    // attributes, which the Content-Security-Policy refuses (docs/deployment.md).
+    if (option.tooltip) { option.tooltip.renderMode = "richText"; }
     chart.setOption(option);
     window.addEventListener("resize", function () { chart.resize(); });
     element.dataset.drawn = "true";

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from dashboards.consistency import CHECKS, disagreements
+from dashboards.consistency import checks_known, disagreements
 from tasks.models import Checklist
 
 SHOWN = 50
@@ -25,7 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", required=True, help="逐项核对。")
         parser.add_argument("--year", type=int, help="只核对这一年度的清单(默认全部)。")
         parser.add_argument(
-            "--only", choices=sorted(CHECKS), action="append", help="只做这一项核对(可重复)。"
+            "--only",
+            choices=sorted(checks_known()),
+            action="append",
+            help="只做这一项核对(可重复)。",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
