@@ -10,6 +10,8 @@ number of workers may run and none sends twice.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -75,6 +77,30 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
     def unread(self) -> MessageQuerySet:
         return self.filter(read_at__isnull=True)
+
+    # The header's unread count is kept in the cache (notifications/unread.py): every
+    # bulk write that may change it renews its version; a row's save and delete send signals.
+    def bulk_create(self, objs: Iterable[Message], *args: Any, **kwargs: Any) -> list[Message]:
+        from .unread import unread_changed
+
+        created = super().bulk_create(objs, *args, **kwargs)
+        unread_changed(message.recipient_id for message in created)
+        return created
+
+    def update(self, **kwargs: Any) -> int:
+        from .unread import unread_changed_for_everyone
+
+        rows = super().update(**kwargs)
+        if rows and {"read_at", "recipient", "recipient_id"} & kwargs.keys():
+            unread_changed_for_everyone()
+        return rows
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        from .unread import unread_changed_for_everyone
+
+        deleted = super().delete()
+        unread_changed_for_everyone()
+        return deleted
 
     def claimable(self, *, now: datetime.datetime) -> MessageQuerySet:
         """Waiting to be delivered, or claimed by a worker that has not finished within the
