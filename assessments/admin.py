@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ComputedAdmin
+from core.history_admin import HistoryAdmin
 from core.http import logged_in_user
 
 from .models import (
@@ -62,7 +63,7 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(Scheme)
-class SchemeAdmin(admin.ModelAdmin):
+class SchemeAdmin(HistoryAdmin):
     list_display = ("__str__", "total_points", "criteria_points")
     inlines = [CriterionInline]
     actions = ["fill_default_criteria"]
@@ -112,7 +113,7 @@ def _scheme_of_row(obj: Any) -> Scheme | None:
     return None
 
 
-class _ArchivedReadOnly(admin.ModelAdmin):
+class _ArchivedReadOnly(HistoryAdmin):
     """A row of an archived year is read, never changed or deleted."""
 
     def _archived(self, obj: Any) -> bool:
@@ -150,6 +151,9 @@ class ScoreAdjustmentAdmin(_ArchivedReadOnly):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # an adjustment is part of the record: it is offset, never deleted
 
     def save_model(
         self, request: HttpRequest, obj: ScoreAdjustment, form: Any, change: bool

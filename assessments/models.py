@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from communities.models import Community
 from tasks.models import Item, Pillar
@@ -16,6 +17,9 @@ from tasks.models import Item, Pillar
 
 class Scheme(models.Model):
     """The assessment scheme of one checklist year."""
+
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
 
     checklist = models.OneToOneField(
         "tasks.Checklist",
@@ -52,6 +56,9 @@ class Criterion(models.Model):
         ALL_OR_NOTHING = "all_or_nothing", _("达标得满分,否则不得分")
         BANDS = "bands", _("分档计分")
         MANUAL = "manual", _("人工评分")
+
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
 
     scheme = models.ForeignKey(
         Scheme, verbose_name=_("考核方案"), on_delete=models.CASCADE, related_name="criteria"
@@ -118,6 +125,9 @@ class Criterion(models.Model):
 class ManualScore(models.Model):
     """The points a community earned on a criterion scored by hand."""
 
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
+
     criterion = models.ForeignKey(
         Criterion, verbose_name=_("考核项"), on_delete=models.CASCADE, related_name="manual_scores"
     )
@@ -143,6 +153,9 @@ class ManualScore(models.Model):
 
 class ScoreAdjustment(models.Model):
     """Points the street admin adds or deducts, with the reason (加减分)."""
+
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
 
     scheme = models.ForeignKey(
         Scheme, verbose_name=_("考核方案"), on_delete=models.CASCADE, related_name="adjustments"

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.history_admin import HistoryAdmin
 from core.http import logged_in_user
 from core.spreadsheets import SpreadsheetAdminMixin
 
@@ -23,7 +24,7 @@ from .services import membership_add, membership_move, membership_remove
 
 
 @admin.register(Unit)
-class UnitAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+class UnitAdmin(SpreadsheetAdminMixin, HistoryAdmin):
     resource_classes = [UnitResource]
     list_display = ("name", "kind", "is_joint_meeting_member", "order")
     list_filter = ("kind", "is_joint_meeting_member")
@@ -44,7 +45,7 @@ class CompoundInline(admin.TabularInline):
 
 
 @admin.register(Community)
-class CommunityAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+class CommunityAdmin(SpreadsheetAdminMixin, HistoryAdmin):
     resource_classes = [CommunityResource]
     list_display = ("name", "code", "is_active", "order", "compound_count")
     list_filter = ("is_active",)
@@ -77,7 +78,7 @@ class CompoundAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(HistoryAdmin):
     list_display = ("user", "community", "unit")
     list_filter = ("community", "unit")
     list_select_related = ("user", "community", "unit")

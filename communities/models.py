@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
 
 
 class UnitQuerySet(models.QuerySet["Unit"]):
@@ -21,6 +22,9 @@ class Unit(models.Model):
         SERVICE_CENTRE = "service_centre", _("街道事业单位")
         DISTRICT_AGENCY = "district_agency", _("区级派驻机构")
         MASS_ORGANISATION = "mass_organisation", _("群团组织")
+
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
 
     name = models.CharField(_("名称"), max_length=50, unique=True)
     kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
@@ -58,6 +62,9 @@ class CommunityQuerySet(models.QuerySet["Community"]):
 
 class Community(models.Model):
     """A residents' committee (居委会) of the street; it files monthly progress."""
+
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
 
     name = models.CharField(_("名称"), max_length=50, unique=True)
     code = models.CharField(_("编号"), max_length=20, blank=True)
@@ -162,6 +169,9 @@ class Compound(models.Model):
 class Membership(models.Model):
     """A user's place in the street: staff of one community or of one unit. Roles
     (street admin, lead-unit staff, community staff, leadership) are Django groups."""
+
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

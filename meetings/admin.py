@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import YearListFilter
+from core.history_admin import HistoryAdmin
 from core.http import logged_in_user
 from tasks.admin import ReadOnlyAdminMixin
 
@@ -80,7 +81,7 @@ class YearFilter(YearListFilter):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(HistoryAdmin):
     list_display = ("starts_at", "party", "item_number", "target_title", "state", "place")
     list_filter = (
         YearFilter,

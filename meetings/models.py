@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from communities import access as community_access
 from communities.models import Community
@@ -92,6 +93,9 @@ class Meeting(models.Model):
         SCHEDULED = "scheduled", _("已安排")
         HELD = "held", _("已召开")
         CANCELLED = "cancelled", _("已取消")
+
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
 
     target = models.ForeignKey(
         Target,
@@ -199,6 +203,9 @@ def _attachment_path(instance: MeetingAttachment, filename: str) -> str:
 
 class MeetingAttachment(models.Model):
     """A file kept with a meeting: the sign-in sheet, photos, the minutes as signed."""
+
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
 
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="attachments"

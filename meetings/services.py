@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from communities.models import Community
+from core.history import record_change, recorded_by
 from tasks.evidence import evidence_content_type
 from tasks.models import Assignment, Checklist, Item, Target
 
@@ -142,6 +143,7 @@ def _create(
     return meeting
 
 
+@recorded_by
 @transaction.atomic
 def meeting_schedule(
     *,
@@ -153,6 +155,7 @@ def meeting_schedule(
     return _create(details=details, state=Meeting.State.SCHEDULED, by=by, attachments=attachments)
 
 
+@recorded_by
 @transaction.atomic
 def meeting_record(
     *,
@@ -164,6 +167,7 @@ def meeting_record(
     return _create(details=details, state=Meeting.State.HELD, by=by, attachments=attachments)
 
 
+@recorded_by
 @transaction.atomic
 def meeting_update(
     *,
@@ -193,6 +197,7 @@ def meeting_update(
     return current
 
 
+@recorded_by
 @transaction.atomic
 def meeting_cancel(*, meeting: Meeting, by: User) -> Meeting:
     """Cancel a meeting (once): it no longer counts and nobody is reminded of it. The
@@ -204,10 +209,12 @@ def meeting_cancel(*, meeting: Meeting, by: User) -> Meeting:
     if not changed:
         raise ValidationError("这次会议已经取消了。")
     meeting.refresh_from_db()
+    record_change(meeting, by=by)  # update() bypasses save(): the 修改记录 row
     _meetings_changed(meeting)
     return meeting
 
 
+@recorded_by
 @transaction.atomic
 def meeting_attachment_add(
     *, meeting: Meeting, upload: UploadedFile, by: User
@@ -230,6 +237,7 @@ def meeting_attachment_add(
     )
 
 
+@recorded_by
 @transaction.atomic
 def meeting_attachment_remove(*, attachment: MeetingAttachment, by: User) -> None:
     """Take a file off a meeting; the stored file goes once the transaction commits."""

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import YearListFilter
 from core.dates import WEEKDAYS
+from core.history_admin import HistoryAdmin
 from core.http import logged_in_user
 from core.spreadsheets import SpreadsheetAdminMixin
 
@@ -343,7 +344,7 @@ class EvidenceRequirementAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Item)
-class ItemAdmin(ArchivedYearReadOnlyMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
+class ItemAdmin(ArchivedYearReadOnlyMixin, SpreadsheetAdminMixin, HistoryAdmin):
     resource_classes = [ItemResource]
     list_display = (
         "number",
@@ -397,7 +398,7 @@ class ItemLeadUnitAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
+class TargetAdmin(ArchivedYearReadOnlyMixin, HistoryAdmin):
     checklist_path = "item__checklist"
     list_display = ("__str__", "kind", "requirement", "level", "item")
     list_filter = ("item__checklist__year", "kind", "level", "period")
@@ -411,7 +412,7 @@ class TargetAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ArchivedYearReadOnlyMixin, admin.ModelAdmin):
+class AssignmentAdmin(ArchivedYearReadOnlyMixin, HistoryAdmin):
     checklist_path = "item__checklist"
     list_display = ("item", "party", "is_street_level")
     list_filter = ("item__checklist__year", "is_street_level", "community", "unit")
@@ -494,7 +495,7 @@ class ReportContentReadOnlyMixin(ReadOnlyAdminMixin):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(ReportContentReadOnlyMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
+class ProgressReportAdmin(ReportContentReadOnlyMixin, SpreadsheetAdminMixin, HistoryAdmin):
     resource_classes = [ProgressReportResource]
     # The import button shows although reports are not added here: each imported row is
     # saved through ``progress_report_save``.
@@ -562,7 +563,7 @@ class ProgressReportAdmin(ReportContentReadOnlyMixin, SpreadsheetAdminMixin, adm
 
 
 @admin.register(TargetValue)
-class TargetValueAdmin(ReportContentReadOnlyMixin, admin.ModelAdmin):
+class TargetValueAdmin(ReportContentReadOnlyMixin, HistoryAdmin):
     list_display = ("report", "target", "display")
     list_select_related = (*REPORT_RELATED, "target__item")
     list_filter = ("report__year", "report__month", "target__kind")
@@ -574,7 +575,7 @@ class TargetValueAdmin(ReportContentReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ArchivedYearReadOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class EvidenceAdmin(ArchivedYearReadOnlyMixin, ReadOnlyAdminMixin, HistoryAdmin):
     checklist_path = "report__assignment__item__checklist"
     list_display = ("original_name", "kind", "report", "size", "uploaded_by", "uploaded_at")
     list_filter = ("kind", "report__year", "report__month")

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from communities import access
 from communities.models import Community, CompoundRegister, Unit
@@ -302,6 +303,9 @@ class Item(models.Model):
         JOINT_MEETING_MEMBERS = "joint_meeting_members", _("街道联席会议各成员单位")
         NAMED_UNITS = "named_units", _("指定单位")
 
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
+
     checklist = models.ForeignKey(
         Checklist, verbose_name=_("清单"), on_delete=models.CASCADE, related_name="items"
     )
@@ -451,6 +455,9 @@ class Target(models.Model):
     PERIOD_DAYS = {Period.WEEK: 7, Period.FORTNIGHT: 14}
     # The kinds ``evaluate`` compares with ``threshold``; the others judge without it.
     THRESHOLD_KINDS = frozenset({Kind.RATE, Kind.COUNT})
+
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
 
     item = models.ForeignKey(
         Item, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="targets"
@@ -709,6 +716,9 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
 class Assignment(models.Model):
     """One item × one responsible party (a community or a unit)."""
 
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
+
     item = models.ForeignKey(
         Item, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="assignments"
     )
@@ -891,6 +901,9 @@ class ProgressReport(models.Model):
         PENDING = "pending", _("待牵头单位认定")
         ACCEPTED = "accepted", _("已同意按申报状态认定")
         REFUSED = "refused", _("未同意,按指标认定")
+
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
 
     assignment = models.ForeignKey(
         Assignment, verbose_name=_("任务分派"), on_delete=models.CASCADE, related_name="reports"
@@ -1182,6 +1195,9 @@ def prefetch_register_figures(
 class TargetValue(models.Model):
     """The figure a report gives for one target; which columns apply depends on its kind."""
 
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
+
     report = models.ForeignKey(
         ProgressReport, verbose_name=_("月报"), on_delete=models.CASCADE, related_name="values"
     )
@@ -1293,6 +1309,9 @@ class Evidence(models.Model):
         PHOTO = "photo", _("照片")
         SIGN_IN_SHEET = "sign_in_sheet", _("签到表")
         DOCUMENT = "document", _("其他材料")
+
+    # Every change, with who made it: the 修改记录 (docs/audit.md).
+    history = HistoricalRecords()
 
     report = models.ForeignKey(
         ProgressReport, verbose_name=_("月报"), on_delete=models.CASCADE, related_name="evidence"

@@ -34,6 +34,7 @@ from core.periods import LARGEST_PK, parse_int, query_page
 from core.typing import AnyUser
 
 from . import registers, services
+from .history import report_history
 from .models import (
     Assignment,
     AssignmentQuerySet,
@@ -619,6 +620,8 @@ def _report_page(
                 if (extension.year, extension.month) == (report.year, report.month)
             ],
             "evidence_shown": _evidence_shown(report),
+            # The 修改记录: the latest changes, a constant number of queries (tasks/history.py).
+            "history": report_history(report),
             "missing_evidence": report.missing_evidence_kinds(),
             "approve_form": form(ApproveForm, "approve") if may_review else None,
             "return_form": form(ReturnForm, "return") if may_review else None,

@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from communities import access
 from communities.models import Community, Unit
 from core.dates import month_name
+from core.history import record_change, recorded_by
 from notifications.models import Message
 from notifications.services import notify, party_staff
 
@@ -442,6 +443,7 @@ def _check_deadlines_met(
         raise ValidationError(problems)
 
 
+@recorded_by
 @transaction.atomic
 def progress_report_save(
     *,
@@ -529,6 +531,7 @@ def progress_report_save(
         if not updated:
             raise ConcurrentEditError
         report.refresh_from_db()
+        record_change(report, by=by)  # update() bypasses save(): the 修改记录 row
 
     for target in assignment.targets():
         given = values.get(target.pk, ValueInput())
@@ -612,10 +615,12 @@ def _transition(
         report=report, from_state=current, to_state=to_state, by=by, comment=comment
     )
     report.refresh_from_db()
+    record_change(report, by=by)  # update() bypasses save(): the 修改记录 row
     _progress_changed(report)
     return report
 
 
+@recorded_by
 @transaction.atomic
 def progress_report_submit(
     *, report: ProgressReport, by: User, version: int | None = None
@@ -640,6 +645,7 @@ def progress_report_submit(
     )
 
 
+@recorded_by
 @transaction.atomic
 def progress_report_approve(
     *,
@@ -679,6 +685,7 @@ def progress_report_approve(
     )
 
 
+@recorded_by
 @transaction.atomic
 def progress_report_return(*, report: ProgressReport, by: User, comment: str) -> ProgressReport:
     """The lead unit sends a submitted report back with what to fix."""
@@ -713,6 +720,7 @@ def _notify_returned(report: ProgressReport, comment: str) -> None:
     )
 
 
+@recorded_by
 @transaction.atomic
 def progress_report_reopen(*, report: ProgressReport, by: User, reason: str) -> ProgressReport:
     """The street admin reopens an approved report (it goes back to the party as
@@ -746,6 +754,7 @@ def progress_report_reopen(*, report: ProgressReport, by: User, reason: str) -> 
     return report
 
 
+@recorded_by
 @transaction.atomic
 def extension_request(
     *,
@@ -788,6 +797,7 @@ def extension_request(
     return extension
 
 
+@recorded_by
 @transaction.atomic
 def extension_decide(
     *, extension: DeadlineExtension, by: User, grant: bool, comment: str = ""
@@ -823,6 +833,7 @@ def extension_decide(
     return extension
 
 
+@recorded_by
 @transaction.atomic
 def evidence_add(*, report: ProgressReport, upload: UploadedFile, kind: str, by: User) -> Evidence:
     """Attach a file to a report the party may still edit. The type is read from the
@@ -865,6 +876,7 @@ def evidence_stage(
     )
 
 
+@recorded_by
 @transaction.atomic
 def evidence_attach_staged(
     *, report: ProgressReport, staged: staging.StagedFile, by: User
@@ -881,6 +893,7 @@ def evidence_attach_staged(
     return evidence
 
 
+@recorded_by
 @transaction.atomic
 def evidence_remove(*, evidence: Evidence, by: User) -> None:
     """Take a file off a report the party may still edit; the stored file goes too."""

@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
+from django.db.migrations import RunPython
 from django.utils import translation
 from django_celery_beat.models import PeriodicTask
 from pytest_django.fixtures import Settings
@@ -287,10 +288,13 @@ def held_meeting(
 
 
 # Rows the migrations create besides the role groups (which ``post_migrate`` makes from
-# ``communities.roles.ROLE_PERMISSIONS``): the reminder schedules.
+# ``communities.roles.ROLE_PERMISSIONS``): the jobs' schedules, made by these migrations'
+# RunPython operations.
 MIGRATION_DATA_STEPS = [
-    ("notifications.migrations.0002_default_schedules", "create"),
-    ("dashboards.migrations.0002_daily_register_refresh", "create"),
+    "notifications.migrations.0002_default_schedules",
+    "dashboards.migrations.0002_daily_register_refresh",
+    "assessments.migrations.0009_hourly_scores_prepare",
+    "audit.migrations.0001_retention_schedule",
 ]
 
 
@@ -353,5 +357,7 @@ def migration_rows_ensure() -> None:
 
     emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
     state_apps = MigrationLoader(connection).project_state().apps
-    for module, function in MIGRATION_DATA_STEPS:
-        getattr(importlib.import_module(module), function)(state_apps, None)
+    for module in MIGRATION_DATA_STEPS:
+        for operation in importlib.import_module(module).Migration.operations:
+            if isinstance(operation, RunPython):
+                operation.code(state_apps, None)

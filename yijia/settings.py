@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "django_celery_beat",
+    # The 修改记录 of reports, checklists, communities, meetings and scores (docs/audit.md).
+    "simple_history",
     # The portal's apps, lowest layer first (docs/architecture.md).
     "core",
     "communities",
@@ -107,6 +109,7 @@ INSTALLED_APPS = [
     "search",
     "home",
     "demo",
+    "audit",
     # The project: its ready() remembers the header and the renewal time at login.
     "yijia",
 ]
@@ -131,6 +134,8 @@ MIDDLEWARE = [
     "yijia.sessions.AuthenticationMiddleware",
     # Every 403 to the security log (core/security.py).
     "core.security.PermissionDeniedLogMiddleware",
+    # Who made a change, for the 修改记录 (django-simple-history; docs/audit.md).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -263,6 +268,11 @@ PROXY_COUNT = envint("PROXY_COUNT", "0")
 if PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"PROXY_COUNT must be 0 or more, not {PROXY_COUNT}")
 AXES_CLIENT_IP_CALLABLE = "communities.accounts.client_ip_address"
+# The 修改记录 and the login records are kept at least this many days, then purged by a
+# nightly job; less than 180 is refused at startup (audit/retention.py, docs/audit.md).
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", "190")
+# History is shown and exported, never rolled back from the admin.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 # Behind a proxy that ends TLS, its X-Forwarded-Proto says whether the browser used HTTPS
 # (for SECURE_SSL_REDIRECT and secure cookies). Trusted by default only behind a proxy: the
 # proxy must set the header itself, never pass on the browser's (docs/deployment.md).

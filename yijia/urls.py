@@ -24,6 +24,7 @@ urlpatterns = [
     path("communities/<int:pk>/", community_detail, name="community_detail"),
     path("assessments/", include("assessments.urls")),
     path("search/", include("search.urls")),
+    path("audit/", include("audit.urls")),
     path("", include("home.urls")),
     path("", include("dashboards.urls")),
     path("", include("tasks.urls")),
