@@ -67,6 +67,20 @@ def _manage(
     )
 
 
+def _python(code: str, *, env: dict[str, str], var: Path) -> subprocess.CompletedProcess[str]:
+    """``code`` run as gunicorn or Celery would import the portal: without manage.py."""
+    clean = {k: v for k, v in os.environ.items() if k not in DECIDED}
+    clean |= {"VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "yijia.settings"}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def _check_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return _manage("check", env=env)
 
@@ -97,10 +111,16 @@ def test_production_refuses_the_placeholder_secret_key_of_the_example() -> None:
 
 
 def test_debug_is_off_unless_asked_for(tmp_path: Path) -> None:
-    """With no DEBUG set the portal runs as production: it asks for a secret key."""
-    result = _manage("check", env={}, var=tmp_path)
-    assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr
+    """With no DEBUG set the portal as served (gunicorn's yijia.wsgi, the Celery app) runs
+    as production: it asks for a secret key. manage.py, the developer's tool, asks for
+    DEBUG itself, so its commands work on a fresh clone with nothing set."""
+    for served in ("import yijia.wsgi", "from yijia.celery import app; app.conf.broker_url"):
+        result = _python(served, env={}, var=tmp_path)
+        assert result.returncode != 0
+        assert "SECRET_KEY" in result.stderr
+
+    result = _manage("makemigrations", "--check", "--dry-run", env={}, var=tmp_path)
+    assert result.returncode == 0, result.stderr
 
     result = _manage(
         "shell",
