@@ -43,8 +43,7 @@ from django.utils.translation import gettext as _
 from communities.models import Community
 from core.dates import month_name
 from dashboards.models import AssignmentMonth
-from meetings.compliance import _judge, year_compliance
-from meetings.duties import duty_parties, recurring_duties
+from meetings.compliance import year_compliance
 from tasks.models import (
     Assignment,
     Checklist,
@@ -270,15 +269,7 @@ def _compliance(
     checklist: Checklist, months: list[int], today: datetime.date, community: Community | None
 ) -> dict[tuple[int, int | None, int], Any]:
     """``meetings.compliance.year_compliance``, or its rows of one community alone."""
-    if community is None:
-        return year_compliance(checklist=checklist, months=months, today=today)
-    duties = recurring_duties(checklist)
-    parties = duty_parties(
-        duties, communities=Community.objects.filter(pk=community.pk), include_street=False
-    )
-    return _judge(
-        duties, parties, checklist=checklist, months=months, today=today, community=community
-    )
+    return year_compliance(checklist=checklist, months=months, today=today, community=community)
 
 
 def _load_year(

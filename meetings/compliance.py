@@ -393,13 +393,25 @@ def community_year_compliance(
 
 
 def year_compliance(
-    *, checklist: Checklist, months: Sequence[int], today: datetime.date
+    *,
+    checklist: Checklist,
+    months: Sequence[int],
+    today: datetime.date,
+    community: Community | None = None,
 ) -> dict[tuple[int, int | None, int], DutyMonth]:
     """Every recurring duty of every party in ``months`` of the checklist's year, judged,
     keyed by (target pk, community pk or None for the street, month): the assessment's
-    meeting compliance. Three queries, whatever the number of communities."""
+    meeting compliance; with ``community``, that community's duties alone (its score
+    sheet). Three queries, whatever the number of communities."""
     duties = recurring_duties(checklist)
-    return _judge(duties, duty_parties(duties), checklist=checklist, months=months, today=today)
+    if community is None:
+        parties = duty_parties(duties)
+    else:
+        own = Community.objects.filter(pk=community.pk)
+        parties = duty_parties(duties, communities=own, include_street=False)
+    return _judge(
+        duties, parties, checklist=checklist, months=months, today=today, community=community
+    )
 
 
 def assignment_figures(
