@@ -17,8 +17,9 @@ from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from core.history import shown_value
 from core.spreadsheets import neutralise_formula
-from tasks.history import ACTIONS, shown_value
+from tasks.history import ACTIONS
 
 from .retention import history_models
 

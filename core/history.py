@@ -7,6 +7,7 @@ request): ``@recorded_by`` on the service. A write that bypasses ``save()`` (an
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +15,8 @@ from types import SimpleNamespace
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext
 from simple_history.models import HistoricalRecords
 
 P = ParamSpec("P")
@@ -65,3 +68,20 @@ def record_change(instance: models.Model, *, by: Any = None) -> None:
         else None
     )
     manager.bulk_history_create([instance], update=True, default_user=user)
+
+
+def shown_value(model_field: models.Field, value: Any, users: dict[int, str]) -> str:
+    """A recorded value as people read it: the report page's panel, the auditors' export and
+    the admin's history all show it so. "—" for none, a choice's label, 是/否, a time in the
+    portal's time zone; a user's key becomes their name through ``users``."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(model_field, models.ForeignKey):
+        return users.get(value, str(value))
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return gettext("是") if value else gettext("否")
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return str(value)

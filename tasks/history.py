@@ -11,9 +11,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from core.history import shown_value
 
 from .models import Evidence, ProgressReport, Target, TargetValue
 
@@ -64,20 +65,6 @@ def _user_name(user: Any) -> str:
     if user is None:
         return gettext("系统")
     return str(user.get_full_name() or user.username)
-
-
-def shown_value(model_field: models.Field, value: Any, users: dict[int, str]) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(model_field, models.ForeignKey):
-        return users.get(value, str(value))
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return gettext("是") if value else gettext("否")
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    return str(value)
 
 
 def _tracked(model: type[models.Model]) -> list[models.Field]:

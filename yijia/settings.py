@@ -93,7 +93,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "import_export",
-    "axes",
+    # django-axes, its app and rows named in Chinese in the admin (audit/login_security.py).
+    "audit.login_security.LoginSecurityConfig",
     "django_celery_beat",
     # The 修改记录 of reports, checklists, communities, meetings and scores (docs/audit.md).
     "simple_history",
@@ -250,7 +251,8 @@ LOGOUT_REDIRECT_URL = "login"
 # An account is locked for 30 minutes after 5 failed logins. The count is per username,
 # never per address: a whole office behind one NAT address must not be locked out together.
 # An attempt while locked is logged too and starts the 30 minutes again (axes' default).
-# A street admin unlocks an account early by deleting its "access attempts" in the admin.
+# A street admin unlocks an account early by deleting its "access attempts" (登录失败计数)
+# in the admin, or with the user list's unlock action.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["username"]
