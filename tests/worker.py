@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_database_url() -> str:
     """The test database, as the worker must see it (it reads DATABASE_URL)."""
     params = connection.settings_dict
-    if params["ENGINE"] == "django.db.backends.sqlite3":
+    if connection.vendor == "sqlite":
         return f"sqlite:///{params['NAME']}"
     user = params.get("USER") or "postgres"
     host = params.get("HOST") or "127.0.0.1"

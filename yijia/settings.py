@@ -192,11 +192,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
         }
     )
+    # The writers of one process (the development server's threads) queue for the lock
+    # instead of polling for it, so that none keeps losing it to newer ones for longer than
+    # the timeout under a few dozen users (core/sqlite3/base.py, docs/load-test.md).
+    DATABASES["default"]["ENGINE"] = "core.sqlite3"
 # Production refuses SQLite: it takes one writer at a time, and under a few dozen users saving
 # at once it answers "database is locked" (issue 15). ALLOW_SQLITE=True runs on it anyway,
 # for a trial with a handful of users.
 ALLOW_SQLITE = envbool("ALLOW_SQLITE", "False")
-_ON_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+_ON_SQLITE = DATABASES["default"]["ENGINE"] == "core.sqlite3"
 if not DEBUG and _ON_SQLITE and not ALLOW_SQLITE:
     raise ImproperlyConfigured(
         "DEBUG is off but DATABASE_URL is SQLite (the development default). SQLite takes one "
