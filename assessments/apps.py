@@ -20,6 +20,7 @@ class AssessmentsConfig(AppConfig):
             assignments_changed,
             checklist_rolled_over,
             progress_changed,
+            progress_changed_many,
             progress_loaded,
         )
 
@@ -32,6 +33,7 @@ class AssessmentsConfig(AppConfig):
         # receivers (``dashboards`` comes first in INSTALLED_APPS): the scores read the
         # summary rows those have just brought up to date.
         progress_changed.connect(summary.on_progress_changed, dispatch_uid="scores")
+        progress_changed_many.connect(summary.on_progress_changed_many, dispatch_uid="scores")
         meetings_changed.connect(summary.on_meetings_changed, dispatch_uid="scores")
         assignments_changed.connect(summary.on_checklist_moved, dispatch_uid="scores")
         progress_loaded.connect(summary.on_checklist_moved, dispatch_uid="scores")

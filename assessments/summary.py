@@ -284,6 +284,24 @@ def on_progress_changed(
         scores_refresh(checklist_id=found[0], community_id=found[1], from_month=month)
 
 
+def on_progress_changed_many(
+    sender: Any, *, keys: list[tuple[int, int, int]], **kwargs: Any
+) -> None:
+    """Many months changed at once (``tasks.signals.progress_collected``): each community
+    whose scores they move is recomputed once, from its earliest month changed."""
+    if is_deferred():
+        return
+    earliest: dict[tuple[int, int], int] = {}
+    for assignment_id, year, month in keys:
+        if _never_approved(assignment_id, year, month):
+            continue
+        found = _community_of(assignment_id)
+        if found is not None:
+            earliest[found] = min(month, earliest.get(found, month))
+    for (checklist_id, community_id), month in earliest.items():
+        scores_refresh(checklist_id=checklist_id, community_id=community_id, from_month=month)
+
+
 def _never_approved(assignment_id: int, year: int, month: int) -> bool:
     """Whether the month's report is not approved and never was: the sheets read approved
     reports alone, so a draft saved or a report submitted or returned before any approval

@@ -34,6 +34,11 @@ class Reach:
     def urges_anything(self) -> bool:
         return self.urges_everywhere or bool(self.led_items)
 
+    def cache_key(self) -> str:
+        """What a page rendered for this reach depends on, as a short cache key part."""
+        led = ",".join(str(pk) for pk in sorted(self.led_items))
+        return f"{int(self.may_view)}{int(self.sees_everything)}{int(self.urges_everywhere)}:{led}"
+
 
 def reach_of(user: AnyUser) -> Reach:
     """The user's reach, in at most two queries. The first, of the user's permissions, is

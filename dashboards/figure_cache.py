@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 from tasks.models import Checklist, ItemLeadUnit
 
-from .dashboard import Dashboard, _late, dashboard_build
+from .dashboard import Dashboard, _late, dashboard_build, lead_links
 
 # Long enough to serve a busy month; the version, not the timeout, keeps figures fresh.
 FIGURES_SECONDS = 24 * 60 * 60
@@ -35,3 +35,20 @@ def dashboard_cached(
         return board
     # The checklist as read now: archiving (an update of its status) changes no version.
     return dataclasses.replace(board, checklist=checklist, late=_late(checklist, month, today))
+
+
+def dashboard_figures(
+    checklist: Checklist, month: int, today: datetime.date, *, version: str
+) -> Dashboard:
+    """The dashboard's figures for the page, from the cache under ``version`` or built
+    (with the checklist's lead units, one more query). Its late list is the one of the
+    moment it was built: the page reads the late list itself (``_late``, cached in the
+    template under ``late_version`` as well)."""
+    key = f"dashboards:board:{version}:{checklist.pk}:{month}:{today.isoformat()}"
+    board = cache.get(key)
+    if board is None:
+        links = lead_links(ItemLeadUnit.objects.filter(item__checklist=checklist))
+        board = dashboard_build(checklist, month, today, links=links)
+        cache.set(key, board, FIGURES_SECONDS)
+        return board
+    return dataclasses.replace(board, checklist=checklist)

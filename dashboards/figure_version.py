@@ -72,3 +72,48 @@ def figures_version() -> str:
         if not cache.add(key, version, None):
             version = cache.get(key) or version
     return str(version)
+
+
+# The late list's own version. Besides the summary rows (``figures_version``), the late list
+# shows the filing reminders each party was sent (a reminder counts once its digest links it:
+# ``reminders.services.digests_compose``, which sends ``reminders.signals.reminders_sent``)
+# and each cell's latest urging notice (sent, acknowledged). Every write of those goes
+# through a receiver connected in ``dashboards.apps`` or calls ``late_changed`` itself
+# (``urge_acknowledge`` updates a row without a signal), so a late list cached under the
+# two versions is never stale.
+LATE_VERSION_KEY = "dashboards:late-version"
+
+
+def _late_key() -> str:
+    return f"{LATE_VERSION_KEY}:{connection.settings_dict['NAME']}"
+
+
+def _late_bump() -> None:
+    cache.set(_late_key(), uuid.uuid4().hex, None)
+
+
+def late_changed(**kwargs: Any) -> None:
+    """A reminder was linked to its digest or removed, an urge sent, acknowledged or
+    removed (also a signal receiver): late lists cached before are not served again."""
+    _late_bump()
+    transaction.on_commit(_late_bump)
+
+
+def late_version() -> str:
+    """The late list's current version (one cache read)."""
+    key = _late_key()
+    version = cache.get(key)
+    if version is None:
+        version = uuid.uuid4().hex
+        if not cache.add(key, version, None):
+            version = cache.get(key) or version
+    return str(version)
+
+
+def figures_and_late_versions() -> tuple[str, str]:
+    """``figures_version`` and ``late_version`` in one cache round trip (the dashboard)."""
+    keys = [_key(), _late_key()]
+    found = cache.get_many(keys)
+    figures = found.get(keys[0]) or figures_version()
+    late = found.get(keys[1]) or late_version()
+    return str(figures), str(late)

@@ -19,6 +19,7 @@ from notifications.services import notify, party_staff
 from tasks.filing import deadline_passed
 from tasks.models import Assignment, ProgressReport
 
+from .figure_version import late_changed
 from .models import UrgeNotice, party_assignments
 
 # ---------------------------------------------------------------------------------------
@@ -145,9 +146,10 @@ def urge_acknowledge(*, urge: UrgeNotice, by: User) -> UrgeNotice:
     if not party_assignments(by).filter(pk=urge.assignment_id).exists():
         raise PermissionDenied("只有被催办的社区或单位的工作人员可以确认收到。")
     now = timezone.now()
-    UrgeNotice.objects.filter(pk=urge.pk, acknowledged_at__isnull=True).update(
+    if UrgeNotice.objects.filter(pk=urge.pk, acknowledged_at__isnull=True).update(
         acknowledged_at=now, acknowledged_by=by
-    )
+    ):
+        late_changed()  # an update sends no signal: the late list shows the acknowledgement
     Message.objects.for_user(by).unread().filter(
         kind=Message.Kind.URGE, url=urge.get_absolute_url()
     ).update(read_at=now)

@@ -971,6 +971,14 @@ def on_progress_changed(
         cells_refresh([(assignment_id, year, month)])
 
 
+def on_progress_changed_many(
+    sender: Any, *, keys: list[tuple[int, int, int]], **kwargs: Any
+) -> None:
+    """Many months changed at once (``tasks.signals.progress_collected``): one refresh."""
+    if not is_deferred():
+        cells_refresh(keys)
+
+
 def on_meetings_changed(
     sender: Any, *, target_id: int, community_id: int | None, **kwargs: Any
 ) -> None:

@@ -10,6 +10,7 @@ from html import escape
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Exists, OuterRef, Q, Subquery, When
@@ -17,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -30,20 +32,28 @@ from reminders.due import parties_without_staff, party_subject
 from reminders.models import Reminder
 from tasks.filing import is_filed_late, is_overdue
 from tasks.models import Checklist, Item, ItemLeadUnit, ProgressReport
-from tasks.periods import asked_period, checklists_in_use, opening_month, period_picker
+from tasks.periods import (
+    PageChecklists,
+    asked_period,
+    checklists_in_use,
+    opening_month,
+    page_checklists,
+    period_picker,
+)
 from tasks.views import checklist_and_in_use, checklists_asked
 
 from . import services
 from .access import Reach, reach_of
 from .dashboard import (
     Dashboard,
+    _late,
     filing_reminders_sent,
     latest_urge,
     lead_links,
     report_months,
 )
-from .figure_cache import dashboard_cached
-from .figure_version import figures_version
+from .figure_cache import FIGURES_SECONDS, dashboard_cached, dashboard_figures
+from .figure_version import figures_and_late_versions, figures_version
 from .models import AssignmentMonth, PartyMonth, UrgeNotice, party_assignments
 from .summaries import BEHIND_COUNTED_STATES
 
@@ -103,25 +113,81 @@ def _dashboard(request: HttpRequest, version: str | None = None) -> tuple[Dashbo
     return board, reach
 
 
+def _page_period(
+    request: HttpRequest, version: str, today: datetime.date
+) -> tuple[Checklist, PageChecklists, int]:
+    """``checklist_and_in_use`` and ``_month_of``, kept under the figures' version and the
+    day: the checklists in use and the month a reading page opens on change only with the
+    summary rows (a report submitted), a checklist saved or archived (all of which give the
+    figures a new version) or the date. One cache round trip instead of two queries."""
+    year, _month = asked_period(request)
+    keys = [
+        f"dashboards:in-use:{version}:{today.isoformat()}",
+        f"dashboards:opening-month:{version}:{today.isoformat()}:{year}",
+    ]
+    found = cache.get_many(keys)
+    in_use = found.get(keys[0])
+    if in_use is None:
+        in_use = page_checklists(today)
+        cache.set(keys[0], in_use, FIGURES_SECONDS)
+    checklist = in_use.of_year(year)
+    if checklist is None:
+        raise Http404(_("还没有启用的目标任务清单"))
+    if asked_period(request)[1] is not None:
+        return checklist, in_use, _month_of(request, checklist)
+    month = found.get(keys[1])
+    if month is None:
+        month = opening_month(checklist, today)
+        cache.set(keys[1], month, FIGURES_SECONDS)
+    return checklist, in_use, month
+
+
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The office's dashboard for a month and the year to date."""
-    # One version for the figures and the fragments rendered from them (figure_cache).
-    version = figures_version()
-    board, reach = _dashboard(request, version)
-    # Whose reminders nobody of theirs receives: for those who see everything (one query).
-    unreminded = (
-        parties_without_staff(board.checklist) if access.sees_everything(request.user) else []
-    )
+    """The office's dashboard for a month and the year to date.
+
+    Read most often of all pages, and its parts change at different moments, so each is
+    rendered once per version of what it shows and then served from the cache
+    (``{% cache %}`` in the template): the figures, charts and breakdowns under the summary
+    rows' version (``figures_version``), the late list under that and the reminders' and
+    urges' version (``late_version``) and the viewer's reach, the parties nobody receives
+    reminders for under the access version. The board, the late list and that list are
+    lazy: read only when their fragment is rendered, so a page whose fragments are all
+    cached reads only the checklist and the month it opens on."""
+    reach = _viewer_reach(request)
+    version, late = figures_and_late_versions()
+    today = timezone.localdate()
+    checklist, in_use, month = _page_period(request, version, today)
+    everything = access.sees_everything(request.user)
     return render(
         request,
         "dashboards/dashboard.html",
         {
-            "board": board,
-            "picker": period_picker(checklists_in_use(), year=board.year, month=board.month),
+            "checklist": checklist,
+            "year": checklist.year,
+            "month": month,
+            "today": today,
+            "deadline": checklist.filing_deadline(checklist.year, month),
+            "board": SimpleLazyObject(
+                lambda: dashboard_figures(checklist, month, today, version=version)
+            ),
+            "late_rows": SimpleLazyObject(lambda: _late(checklist, month, today)),
+            "picker": period_picker(in_use.in_use, year=checklist.year, month=month),
             "reach": reach,
-            "chart_data": board.chart_data(),
-            "unreminded": unreminded,
+            # What the late list's links depend on, as a cache key of the fragment.
+            "reach_key": reach.cache_key(),
+            "late_version": late,
+            "sees_everything": everything,
+            "access_version": (
+                access.access_version(getattr(request.session, "access_version_found", None))
+                if everything
+                else ""
+            ),
+            # Whose reminders nobody of theirs receives: for those who see everything.
+            "unreminded": SimpleLazyObject(
+                lambda: parties_without_staff(checklist) if everything else []
+            ),
             "figures_version": version,
+            "next_url": f"{request.path}?{urlencode({'year': checklist.year, 'month': month})}",
         },
     )
 

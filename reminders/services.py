@@ -18,6 +18,7 @@ from notifications.services import messages_deliver, messages_deliver_fan_out
 
 from .due import Due, due_reminders
 from .models import Reminder, ReminderSettings
+from .signals import reminders_sent
 
 BATCH = 1000
 DIGEST_LINES = 30
@@ -114,6 +115,8 @@ def _compose_chunk(keys: list[str], now: datetime.datetime) -> int:
             for reminder in group
         ]
     )
+    if messages:
+        reminders_sent.send(sender=Reminder)
     return len(messages)
 
 

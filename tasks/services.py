@@ -46,7 +46,12 @@ from .models import (
     TargetValue,
     judge_status,
 )
-from .signals import assignments_changed, checklist_rolled_over, progress_changed
+from .signals import (
+    assignments_changed,
+    checklist_rolled_over,
+    checklist_status_changed,
+    progress_changed_send,
+)
 
 TARGET_FIELDS = (
     "title",
@@ -555,8 +560,8 @@ def progress_report_save(
 
 
 def _progress_changed(report: ProgressReport) -> None:
-    progress_changed.send(
-        sender=ProgressReport,
+    progress_changed_send(
+        ProgressReport,
         assignment_id=report.assignment_id,
         year=report.year,
         month=report.month,
@@ -813,8 +818,8 @@ def extension_decide(
         raise ValidationError("这份延期申请已经审批过了。")
     extension.refresh_from_db()
     if grant:  # the deadline moved, and with it whether the month is late
-        progress_changed.send(
-            sender=DeadlineExtension,
+        progress_changed_send(
+            DeadlineExtension,
             assignment_id=extension.assignment_id,
             year=extension.year,
             month=extension.month,
@@ -931,6 +936,7 @@ def checklist_archive(*, checklist: Checklist, by: User | None) -> Checklist:
     # An update of the one column: a stale object in the caller's hands writes nothing else.
     Checklist.objects.filter(pk=checklist.pk).update(status=Checklist.Status.ARCHIVED)
     checklist.status = Checklist.Status.ARCHIVED
+    checklist_status_changed.send(sender=Checklist, checklist_id=checklist.pk)
     return checklist
 
 

@@ -19,6 +19,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from communities.models import Community
+from dashboards import summaries
+from dashboards.models import AssignmentMonth
+from dashboards.summaries import summaries_differences
 from tasks.models import (
     Assignment,
     Checklist,
@@ -212,6 +215,38 @@ def test_submitting_moves_every_report_to_submitted_with_who_and_a_transition(
         ]
     # Submitted reports are locked: the page shows them without inputs.
     assert page_forms(response) == []
+    # The summary rows the dashboard reads follow, brought up to date once for the 36 items
+    # in the request's transaction: every month submitted, and nothing to repair.
+    states = AssignmentMonth.objects.filter(
+        year=2017, month=7, community=community_one_staff.memberships.get().community
+    ).values_list("state", flat=True)
+    assert list(states) == ["submitted"] * 36
+    differences = summaries_differences(checklist=world)
+    assert [d for d in differences if d.key[1:] == (2017, 7)] == []
+
+
+def test_submitting_every_item_refreshes_the_summaries_once(
+    client: Client,
+    world: Checklist,
+    community_one_staff: User,
+    august_3rd_2017: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client.force_login(community_one_staff)
+    response = client.get(JULY)
+    data = fill_every_target(response, form_data(response, "submit"))
+    refreshes: list[int] = []
+    original = summaries.cells_refresh
+
+    def counted(keys: Any) -> None:
+        keys = set(keys)
+        refreshes.append(len(keys))
+        original(keys)
+
+    monkeypatch.setattr(summaries, "cells_refresh", counted)
+    response = client.post(JULY, data, follow=True)
+    assert "已提交 36 份月报" in response.content.decode()
+    assert refreshes == [36]
 
 
 @pytest.fixture

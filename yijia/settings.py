@@ -217,7 +217,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = envstr("CACHE_URL", "")
 CACHES: dict[str, dict[str, object]] = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
