@@ -111,6 +111,13 @@ INSTALLED_APPS = [
     "home",
     "demo",
     "audit",
+    # The web API (docs/api.md): REST framework, its tokens, the OpenAPI schema and its
+    # documentation page's static files (the sidecar: no CDN).
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
     # The project: its ready() remembers the header and the renewal time at login.
     "yijia",
 ]
@@ -459,6 +466,63 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = DEBUG
 # the outbox to be stuck when its oldest unpublished task is older than this.
 HEALTHZ_BEAT_MAX_AGE_SECONDS = envint("HEALTHZ_BEAT_MAX_AGE_SECONDS", "600")
 HEALTHZ_OUTBOX_MAX_AGE_SECONDS = envint("HEALTHZ_OUTBOX_MAX_AGE_SECONDS", "600")
+
+
+# The web API (/api/v1/, docs/api.md). Systems sign in with a token (issued in the admin or by
+# `manage.py api_token <username>`), the browser with its session (and the CSRF token). Every
+# request is throttled per user: API_THROTTLE_RATE requests per second, minute, hour or day
+# ("1000/hour"); writes (filing, submitting, review) also API_WRITE_THROTTLE_RATE.
+def envrate(name: str, default: str) -> str:
+    """A rate as REST framework reads it: a number of requests per second, minute, hour or
+    day ("1000/hour")."""
+    value = os.environ.get(name, default)
+    number, _slash, period = value.partition("/")
+    periods = ("second", "minute", "hour", "day", "s", "m", "h", "d")
+    if not (number.isascii() and number.isdigit()) or period not in periods:
+        raise ImproperlyConfigured(f"{name} must read like 1000/hour, not {value!r}")
+    return value
+
+
+API_THROTTLE_RATE = envrate("API_THROTTLE_RATE", "2000/hour")
+API_WRITE_THROTTLE_RATE = envrate("API_WRITE_THROTTLE_RATE", "300/hour")
+API_PAGE_SIZE = 50
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: an anonymous request is answered 401 with "WWW-Authenticate: Token".
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.UserThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    # JSON only: the browsable API's pages run inline scripts the CSP refuses.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "宜居家园目标任务清单门户 API",
+    "DESCRIPTION": "清单、任务、指标、责任分工、月度进展(含指标判定)和汇总数据;"
+    "填报、提交和审核月报。权限与网页相同(docs/api.md)。",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its page for a signed-in user (a token, or the browser's session).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The documentation page's Swagger UI from the sidecar package's static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per set of choices in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "tasks.models.ProgressReport.Status",
+        "ChecklistStatusEnum": "tasks.models.Checklist.Status",
+        "WorkflowStateEnum": "tasks.models.ProgressReport.WorkflowState",
+        "SummaryStateEnum": "dashboards.models.AssignmentMonth.State",
+    },
+}
 
 # Evidence files (佐证材料): the largest upload accepted, in megabytes.
 EVIDENCE_MAX_MEGABYTES = envint("EVIDENCE_MAX_MEGABYTES", "10")

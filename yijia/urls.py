@@ -25,6 +25,8 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("search/", include("search.urls")),
     path("audit/", include("audit.urls")),
+    # The web API for other systems and scripts (docs/api.md).
+    path("api/", include("api.urls")),
     path("", include("home.urls")),
     path("", include("dashboards.urls")),
     path("", include("tasks.urls")),
