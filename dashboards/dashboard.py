@@ -225,9 +225,12 @@ class Dashboard:
             "lead_units": [row.label for row in self.lead_units],
             "lead_unit_completion": [row.figures.completion_rate or 0 for row in self.lead_units],
             "states": [
-                {"name": "已完成", "value": self.figures.complete},
-                {"name": "已报未完成", "value": self.figures.received - self.figures.complete},
-                {"name": "未报", "value": self.figures.missing},
+                {"name": gettext("已完成"), "value": self.figures.complete},
+                {
+                    "name": gettext("已报未完成"),
+                    "value": self.figures.received - self.figures.complete,
+                },
+                {"name": gettext("未报"), "value": self.figures.missing},
             ],
         }
 

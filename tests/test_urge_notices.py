@@ -462,7 +462,7 @@ def test_the_inbox_offers_to_acknowledge_an_urge(
     [message] = inbox(community_one_staff)
 
     page = client.get(reverse("inbox")).content.decode()
-    assert "确认收到" in page
+    assert "查看并确认收到" in page  # the button opens the urge page, where it is confirmed
     response = client.post(reverse("message_read", args=[message.pk]), {"open": "1"})
     assert response["Location"] == urge.get_absolute_url()
 
