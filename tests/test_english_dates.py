@@ -21,7 +21,7 @@ from core import dates
 from reminders.due import day_label as reminder_day_label
 from tasks.models import Checklist, ProgressReport
 from tasks.services import not_owed_message
-from tests.filing import file_item_report
+from tests.filing import JULY, file_item_report, time_travel
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +148,11 @@ def test_the_dashboard_charts_name_their_months_and_series_in_the_page_s_languag
     english = _chart_data(english_client(street_admin).get("/dashboard/").content.decode())
     assert english["months"][0] == "July"
     assert english["names"]["on_time"] == "On-time rate"
+    assert [state["name"] for state in english["states"]] == [
+        "Completed",
+        "Filed, not completed",
+        "Not filed",
+    ]
 
     client = Client()
     client.force_login(street_admin)
@@ -161,3 +166,13 @@ def _chart_data(page: str) -> dict[str, Any]:
     found = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page, re.S)
     assert found, "the charts' data is on the page"
     return dict(json.loads(found[1]))
+
+
+def test_the_filing_page_s_submit_button_says_submit_in_english(
+    world: Checklist, community_one_staff: User
+) -> None:
+    """The button and the report page's "submitted" label share the Chinese 提交."""
+    with time_travel(2017, 8, 3):
+        page = english_client(community_one_staff).get(JULY).content.decode()
+    assert re.search(r'value="submit"[^>]*>Submit</button>', page)
+    assert not re.search(r'value="submit"[^>]*>Submitted</button>', page)
