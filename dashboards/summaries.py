@@ -218,9 +218,19 @@ def _item_months_refresh(keys: Iterable[tuple[int, int, int]]) -> None:
 
     The item is locked first (``FOR NO KEY UPDATE``: it blocks no row that refers to it),
     as ``_party_months_refresh`` locks the party's row: two submissions on one item at the
-    same moment take turns, and the second adds up after the first committed."""
-    for item_id, year, month in sorted(set(keys)):
-        list(Item.objects.select_for_update(no_key=True).filter(pk=item_id).values_list("pk"))
+    same moment take turns, and the second adds up after the first committed. The items
+    are locked in one statement, in the order of their keys, and nothing else is: without
+    ``order_by("pk")`` the model's ordering joined the checklist, and ``FOR NO KEY UPDATE``
+    locked the year's one checklist row too, which every save and review of the year then
+    queued for and, under 50 users, deadlocked on (docs/load-test.md)."""
+    keys = sorted(set(keys))
+    list(
+        Item.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk__in={item_id for item_id, _year, _month in keys})
+        .order_by("pk")
+        .values_list("pk")
+    )
+    for item_id, year, month in keys:
         ItemMonth.objects.filter(item_id=item_id, year=year, month=month).delete()
         cells = AssignmentMonth.objects.filter(item_id=item_id, year=year, month=month)
         ItemMonth.objects.bulk_create(ItemMonth(**row) for row in _item_months_query(cells))

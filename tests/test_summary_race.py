@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, transaction
 
 from communities.models import Community
 from communities.services import membership_add
@@ -72,3 +72,42 @@ def test_two_communities_submitting_one_item_at_once_are_both_counted_in_the_ite
     july = ItemMonth.objects.filter(item=cells[0].item, year=2017, month=7)
     assert sum(row.received for row in july) == 2
     assert summaries_differences(checklist=world) == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_submission_locks_its_item_but_not_the_year_s_checklist(
+    august_3rd_2017: Any, world: Checklist, community_one: Community
+) -> None:
+    """Every save and review of a year refreshes some item's month: when that locked the
+    checklist's row as well (the item's ordering joined it), every writer of the year queued
+    on one row, and 50 users deadlocked on it (docs/load-test.md). Another connection may
+    lock the checklist while a submission's transaction is open, but not its item."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a second connection that meets the first's row locks (PostgreSQL)")
+    import psycopg
+
+    staff = User.objects.create_user("one-a", password=PASSWORD)
+    membership_add(user=staff, community=community_one)
+    item = assignment_of(world, 1, community_one)
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        password=settings["PASSWORD"] or None,
+        autocommit=True,
+    )
+    try:
+        with transaction.atomic():
+            file_report(item, staff, submit=True)
+            other.execute(
+                "SELECT id FROM tasks_checklist WHERE id = %s FOR NO KEY UPDATE NOWAIT",
+                [world.pk],
+            )
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(
+                    "SELECT id FROM tasks_item WHERE id = %s FOR UPDATE NOWAIT", [item.item_id]
+                )
+    finally:
+        other.close()
