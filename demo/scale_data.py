@@ -27,17 +27,12 @@ cancelled meetings, meeting attachments or reminders.
 from __future__ import annotations
 
 import calendar
-import contextvars
 import datetime
-import itertools
 import math
-import multiprocessing
-import os
 import random
 import time
 import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -46,7 +41,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractUser, Group, User
-from django.db import DatabaseError, IntegrityError, connection, connections, models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -154,8 +149,7 @@ GIVEN_NAMES = """
     伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚 桂英 建华 玉兰 红 英 华
     建国 海燕 晓燕 志强 丽华 国庆 卫东 佩琴 雪芳 文杰 慧 婷 琳 彬 颖 俊 凤英
 """.split()
-# By 进展状态.
-NARRATIVES: dict[str, tuple[str, ...]] = {
+NARRATIVES = {
     Status.NOT_STARTED: (
         "尚未启动,已列入下月工作计划。",
         "前期摸底调查中,计划下月启动。",
@@ -231,14 +225,6 @@ class Totals:
     values: int = 0
     meetings: int = 0
 
-    def add(self, other: Totals) -> None:
-        """Count in the meetings and reports another process wrote."""
-        for state, count in other.reports.items():
-            self.reports[state] += count
-        self.missing += other.missing
-        self.values += other.values
-        self.meetings += other.meetings
-
 
 # ---------------------------------------------------------------------------------------
 # Writing rows
@@ -271,8 +257,7 @@ def _insert_rows(
     defaults = [f for f in meta.concrete_fields if f not in given and not f.primary_key]
     default_values = tuple(f.get_default() for f in defaults)
     fields = [meta.pk, *given, *defaults]
-    # In the binary format, a tenth of the text format's time to send and less to read.
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(meta.db_table), sql.SQL(", ").join(sql.Identifier(f.column) for f in fields)
     )
     with connection.cursor() as cursor:
@@ -281,122 +266,10 @@ def _insert_rows(
             [meta.db_table, meta.pk.column, len(rows)],
         )
         ids = [pk for (pk,) in cursor.fetchall()]
-        # The binary format needs each column's type, as the table has it.
-        cursor.execute(
-            "SELECT attname, atttypid FROM pg_attribute"
-            " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-            [connection.ops.quote_name(meta.db_table)],
-        )
-        types = dict(cursor.fetchall())
         with cursor.cursor.copy(statement) as copy:
-            copy.set_types([types[f.column] for f in fields])
             for pk, row in zip(ids, rows, strict=True):
                 copy.write_row((pk, *row, *default_values))
-    written = _references_unchecked.get()
-    if written is not None:
-        written.setdefault(meta.db_table, set()).update(ids)
-        for index, field in enumerate(given):
-            if isinstance(field, models.ForeignKey):
-                _references_check(field, {row[index] for row in rows}, written)
-        for field, value in zip(defaults, default_values, strict=True):
-            if isinstance(field, models.ForeignKey):
-                _references_check(field, {value}, written)
     return ids
-
-
-# When the current transaction writes without the foreign keys' triggers
-# (``_bulk_transaction``), so that ``_insert_rows`` checks the rows' references itself:
-# the keys of the rows it wrote so far, by table.
-_references_unchecked: contextvars.ContextVar[dict[str, set[Any]] | None] = contextvars.ContextVar(
-    "references_unchecked", default=None
-)
-
-
-@contextmanager
-def _bulk_transaction() -> Iterator[None]:
-    """One transaction for a batch of generated rows. On PostgreSQL, when it is not part
-    of a larger one and the database role may (a superuser, as the benchmarks connect),
-    without the foreign keys' triggers (``session_replication_role = replica``, as
-    ``pg_restore --disable-triggers`` loads data): every key would otherwise be checked
-    row by row at the commit, which takes as long as the COPY itself. ``_insert_rows``
-    checks the references of the rows it wrote instead, one query per column
-    (``_references_check``), so the database still holds no dangling reference."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        written: dict[str, set[Any]] | None = None
-        if outermost and connection.vendor == "postgresql":
-            try:
-                with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL session_replication_role = replica")
-                written = {}
-            except DatabaseError:  # not permitted: the triggers check, at the commit
-                pass
-        token = _references_unchecked.set(written)
-        try:
-            yield
-        finally:
-            _references_unchecked.reset(token)
-
-
-def _references_check(
-    field: models.ForeignKey[Any, Any], values: set[Any], written: dict[str, set[Any]]
-) -> None:
-    """Raise ``IntegrityError`` if one of ``values``, written to ``field`` without its
-    foreign key's trigger, refers to no row, as the constraint would: one query for
-    them all, each looked up in the referenced table's index, but for the rows the
-    transaction wrote (``written``, keys by table), which are there."""
-    target = field.target_field
-    values -= written.get(target.model._meta.db_table, set())
-    values.discard(None)
-    if not values:
-        return
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT v FROM unnest(%s) AS v WHERE NOT EXISTS ("  # noqa: S608
-            f"SELECT FROM {quote(target.model._meta.db_table)} r"
-            f" WHERE r.{quote(target.column)} = v) LIMIT 1",
-            [sorted(values)],
-        )
-        dangling = cursor.fetchone()
-    if dangling is not None:
-        raise IntegrityError(
-            f"{field.model._meta.db_table}.{field.column} 引用了不存在的 "
-            f"{target.model._meta.db_table} {dangling[0]}"
-        )
-
-
-# The function the forked workers of ``_in_workers`` apply, by the name "function".
-_worker: dict[str, Callable[[int], Any]] = {}
-
-
-def _worker_start(function: Callable[[int], Any]) -> None:
-    _worker["function"] = function
-
-
-def _worker_call(index: int) -> Any:
-    try:
-        return _worker["function"](index)
-    finally:
-        # Each call's own connection: none is left open when the pool ends the process.
-        connections.close_all()
-
-
-def _in_workers(function: Callable[[int], Any], count: int, *, workers: int) -> Iterator[Any]:
-    """``function`` applied to ``0 … count - 1``, the results as they come. On PostgreSQL
-    and outside any transaction, in up to ``workers`` forked processes (the machine's
-    cores): each opens connections of its own (the parent's are closed before the fork:
-    a connection must never be shared), so each call is a transaction of its own, and
-    ``function`` returns what was written. Elsewhere (SQLite, a test's transaction) one
-    after the other, in this process."""
-    workers = min(workers, count)
-    if workers < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield from map(function, range(count))
-        return
-    connections.close_all()
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_worker_start, initargs=(function,)) as pool:
-        yield from pool.imap_unordered(_worker_call, range(count))
 
 
 def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -979,16 +852,12 @@ VALUE_COLUMNS = (
     "is_done",
     "denominator_registered",
 )
+FIGURE_COLUMNS = VALUE_COLUMNS[2:7]  # what a party reports, as ``Columns``
 
 
 class _ReportMaker:
     """Builds reports and their figures as rows (a city's year is millions of them), and
-    writes them with ``flush``.
-
-    What does not depend on the party is worked out once and remembered: each item's
-    targets and whether the register judges them, each month's deadline and workflow
-    mix, each verdict (``Target.evaluate``) and 进展状态 for figures already seen, so that
-    a report costs little more than its random draws."""
+    writes them with ``flush``."""
 
     def __init__(
         self,
@@ -1005,74 +874,32 @@ class _ReportMaker:
         # The months owed up to ``through_month``: none before the checklist takes effect.
         self.months = [month for month in checklist.months_owed() if month <= through_month]
         self.deadlines = {m: checklist.filing_deadline(self.year, m) for m in self.months}
-        self.month_ends = {m: _month_end(self.year, m) for m in self.months}
-        # A report is filed from the last days of the month to the deadline.
-        self.windows = {m: (self.deadlines[m] - self.month_ends[m]).days + 2 for m in self.months}
-        # Each month's mix of workflow states as cumulative weights (as ``Random.choices``
-        # accumulates them), for a community's reports and a unit's.
-        self.mixes: dict[tuple[int, bool], tuple[tuple[str, ...], list[float]]] = {}
-        for month in self.months:
-            mix = STATE_MIX.get(self.months[-1] - month, OLDER_STATE_MIX)
-            # A unit's unsent report counts as submitted (see ``add``).
-            sent = tuple((State.SUBMITTED if s == State.DRAFT else s, w) for s, w in mix)
-            for drafts, weighted in ((True, mix), (False, sent)):
-                states, weights = zip(*weighted, strict=True)
-                self.mixes[month, drafts] = (states, list(itertools.accumulate(weights)))
         self.reviewers = reviewers  # staff of each item's primary lead unit, by item id
         self.targets = targets  # by (item id, is street level)
-        self.from_register = {
-            key: tuple(target.is_judged_from_register for target in item_targets)
-            for key, item_targets in targets.items()
-        }
         self.totals = totals
         self.zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
         self.meetings = meetings  # the days each party held its duties
-        self.verdicts: dict[tuple[int, int, Columns, str | None], str] = {}
-        self.statuses: dict[tuple[tuple[str, ...], bool, bool], tuple[str, str | None]] = {}
+        self.verdicts: dict[tuple[int, int, Columns, str | None], Target.Verdict] = {}
         self.figures: dict[tuple[int, int | None, int], Figure | None] = {}
-        # The figures ``Target.evaluate`` is asked about, in one scratch row.
-        self.value = TargetValue()
         self.reports: list[tuple[Any, ...]] = []
         # A figure's row starts with its report's position in ``reports``, replaced by the
         # report's key once the reports are written.
         self.values: list[tuple[Any, ...]] = []
 
     def _verdict(
-        self, target: Target, pk: int, month: int, columns: Columns, figure: Figure | None
-    ) -> str:
+        self, target: Target, month: int, columns: Columns, community_id: int | None
+    ) -> Target.Verdict:
         """How ``Target.evaluate`` judges these figures (and the register's figure, for
         a target judged from it), remembered: the same figures come back thousands of
-        times. ``pk`` is the target's."""
-        key = (pk, month, columns, figure.verdict if figure is not None else None)
-        verdict = self.verdicts.get(key)
-        if verdict is None:
-            value = self.value
-            (
-                value.numerator,
-                value.denominator,
-                value.quantity,
-                value.achieved_on,
-                value.is_done,
-            ) = columns
-            verdict = self.verdicts[key] = target.evaluate(
+        times."""
+        figure = self._register_figure(target, month, community_id)
+        key = (target.pk, month, columns, figure.verdict if figure is not None else None)
+        if key not in self.verdicts:
+            value = TargetValue(target=target, **dict(zip(FIGURE_COLUMNS, columns, strict=True)))
+            self.verdicts[key] = target.evaluate(
                 value, year=self.year, month=month, figure=figure
             ).verdict
-        return verdict
-
-    def _status(
-        self, verdicts: tuple[str, ...], *, ongoing: bool, started: bool
-    ) -> tuple[str, str | None]:
-        """The 进展状态 the party gives (``report_status``) and the one the portal judges
-        (``judge_status``), remembered by verdicts."""
-        key = (verdicts, ongoing, started)
-        status = self.statuses.get(key)
-        if status is None:
-            evaluations = [Target.Verdict(verdict) for verdict in verdicts]
-            status = self.statuses[key] = (
-                report_status(evaluations, ongoing=ongoing, started=started),
-                judge_status(verdicts),
-            )
-        return status
+        return self.verdicts[key]
 
     def _register_figure(
         self, target: Target, month: int, community_id: int | None
@@ -1082,6 +909,8 @@ class _ReportMaker:
         meetings generated (``_MeetingMaker.days``), made by ``judge_duty_month`` from
         the same days as ``meetings.compliance`` reads from the register, so that the
         pages, the summary tables and ``manage.py consistency`` find the same verdict."""
+        if not target.is_judged_from_register:
+            return None
         party = None if target.level == Target.Level.STREET else community_id
         if target.level != Target.Level.STREET and community_id is None:
             return None
@@ -1110,11 +939,12 @@ class _ReportMaker:
         self.figures[key] = figure
         return figure
 
-    def forget(self, communities: Sequence[Community]) -> None:
-        """Drop the register's figures of communities done with, so that memory stays
-        flat (the verdicts, shared by every party, are kept)."""
-        gone = {community.pk for community in communities}
-        self.figures = {key: figure for key, figure in self.figures.items() if key[1] not in gone}
+    def _state(self, rng: random.Random, month: int, *, drafts: bool) -> str:
+        mix = STATE_MIX.get(self.months[-1] - month, OLDER_STATE_MIX)
+        if not drafts:  # a unit's unsent report counts as submitted (see ``add``)
+            mix = tuple((State.SUBMITTED if s == State.DRAFT else s, w) for s, w in mix)
+        states, weights = zip(*mix, strict=True)
+        return rng.choices(states, weights)[0]
 
     def add(
         self,
@@ -1143,59 +973,39 @@ class _ReportMaker:
             courses.append(course)
             starts.append(start)
         ongoing = any(t.kind in (Kind.FREQUENCY, Kind.ZERO_GROWTH) for t in targets)
-        first_start = min(starts, default=1)
         reviewers = self.reviewers.get(item.pk) or filers
-        # Month by month: each target's figures, and the register's figure (None for a
-        # typed target); by target, the start of its rows (its key, the register's count).
-        months = self.months
-        figures_by_month = list(zip(*courses, strict=True)) or [()] * len(months)
-        register_by_month = list(
-            zip(
-                *(
-                    [self._register_figure(target, month, community_id) for month in months]
-                    if judged
-                    else [None] * len(months)
-                    for target, judged in zip(
-                        targets, self.from_register[(item.pk, is_street_level)], strict=True
-                    )
-                ),
-                strict=True,
-            )
-        ) or [()] * len(months)
-        heads = [(target.pk, _registered(target, facts)) for target in targets]
-        missing_rate, late_rate, last_month = habits.missing_rate, habits.late_rate, months[-1]
-        for index, month in enumerate(months):
-            missing = rng.random() < missing_rate + (0.03 if month == last_month else 0)
+        for index, month in enumerate(self.months):
+            missing = rng.random() < habits.missing_rate + (0.03 if month == self.months[-1] else 0)
             if month in skip_months:  # filed already, not by the generator
                 continue
             if missing:
                 self.totals.missing += 1
                 continue
-            figures = figures_by_month[index]
-            verdicts = tuple(
-                self._verdict(target, pk, month, columns, figure)
-                for target, (pk, _count), columns, figure in zip(
-                    targets, heads, figures, register_by_month[index], strict=True
-                )
+            figures = [course[index] for course in courses]
+            verdicts = [
+                self._verdict(target, month, columns, community_id)
+                for target, columns in zip(targets, figures, strict=True)
+            ]
+            status = report_status(
+                verdicts, ongoing=ongoing, started=month >= min(starts, default=1)
             )
-            status, judged = self._status(verdicts, ongoing=ongoing, started=month >= first_start)
             position = len(self.reports)
             self.reports.append(
                 self._report(
                     assignment_id,
                     month,
                     status=status,
-                    judged=judged,
+                    judged=judge_status(verdicts),
                     filers=filers,
                     reviewers=reviewers,
-                    late_rate=late_rate,
+                    habits=habits,
                     drafts=drafts,
                     rng=rng,
                 )
             )
             self.values += [
-                (position, pk, *columns, registered)
-                for (pk, registered), columns in zip(heads, figures, strict=True)
+                (position, target.pk, *columns, _registered(target, facts))
+                for target, columns in zip(targets, figures, strict=True)
             ]
 
     def _report(
@@ -1207,68 +1017,71 @@ class _ReportMaker:
         judged: str | None,
         filers: list[int],
         reviewers: list[int],
-        late_rate: float,
+        habits: Habits,
         drafts: bool,
         rng: random.Random,
     ) -> tuple[Any, ...]:
         """A report's row (``REPORT_COLUMNS``): where it stands in the workflow, who filed
         and reviewed it and when."""
-        states, weights = self.mixes[month, drafts]
-        state = rng.choices(states, cum_weights=weights)[0]
+        state = self._state(rng, month, drafts=drafts)
         self.totals.reports[state] += 1
-        zone = self.zone
-        # What counts is the targets' judgement; the party's own word is kept beside it.
-        head = (
-            assignment_id,
-            self.year,
-            month,
-            judged or status,
-            status,
-            rng.choice(NARRATIVES[status]),
-            state,
-        )
+        row: dict[str, Any] = {
+            "assignment_id": assignment_id,
+            "year": self.year,
+            "month": month,
+            # What counts is the targets' judgement; the party's own word is kept beside it.
+            "status": judged or status,
+            "declared_status": status,
+            "narrative": rng.choice(NARRATIVES[Status(status)]),
+            "workflow_state": state,
+            "submitted_at": None,
+            "first_submitted_at": None,
+            "submitted_by_id": None,
+            "reviewed_at": None,
+            "reviewed_by_id": None,
+            "review_comment": "",
+            "version": 2,
+        }
         if state == State.DRAFT:
+            month_end = _month_end(self.year, month)
             opened = office_moment(
-                rng, zone, self.month_ends[month] + datetime.timedelta(days=rng.randint(1, 8))
+                rng, self.zone, month_end + datetime.timedelta(days=rng.randint(1, 8))
             )
-            version = rng.randint(1, 2)
-            return (*head, None, None, None, None, None, "", version, opened, opened)
+            row.update(version=rng.randint(1, 2), created_at=opened, updated_at=opened)
+            return tuple(row[column] for column in REPORT_COLUMNS)
 
         deadline = self.deadlines[month]
-        if rng.random() < late_rate:
+        if rng.random() < habits.late_rate:
             day = deadline + datetime.timedelta(days=math.ceil(rng.expovariate(1 / 4)))
         else:  # from the last days of the month to the deadline
-            day = deadline - datetime.timedelta(days=rng.randint(0, self.windows[month]))
-        first_submitted = submitted = office_moment(rng, zone, day)
-        submitted_by = rng.choice(filers)
-        created = first_submitted - datetime.timedelta(days=rng.randint(0, 2), hours=1)
-        reviewed_at, reviewed_by, comment, version = None, None, "", 2
+            window = (deadline - _month_end(self.year, month)).days + 2
+            day = deadline - datetime.timedelta(days=rng.randint(0, window))
+        first_submitted = submitted = office_moment(rng, self.zone, day)
+        row.update(
+            first_submitted_at=first_submitted,
+            submitted_by_id=rng.choice(filers),
+            created_at=first_submitted - datetime.timedelta(days=rng.randint(0, 2), hours=1),
+        )
         if state == State.RETURNED:
-            reviewed_at = office_later(rng, zone, submitted, (1, 4))
-            reviewed_by = rng.choice(reviewers)
-            comment = rng.choice(RETURN_REASONS)
-            version = 3
+            row.update(
+                reviewed_at=office_later(rng, self.zone, submitted, (1, 4)),
+                reviewed_by_id=rng.choice(reviewers),
+                review_comment=rng.choice(RETURN_REASONS),
+                version=3,
+            )
         elif state == State.APPROVED:
             if rng.random() < RETURNED_ONCE_SHARE:  # returned, corrected, submitted again
                 submitted = office_later(
-                    rng, zone, office_later(rng, zone, submitted, (1, 4)), (1, 5)
+                    rng, self.zone, office_later(rng, self.zone, submitted, (1, 4)), (1, 5)
                 )
-                version = 4
-            reviewed_at = office_later(rng, zone, submitted, (1, 6))
-            reviewed_by = rng.choice(reviewers)
-            version += 1
-        return (
-            *head,
-            submitted,
-            first_submitted,
-            submitted_by,
-            reviewed_at,
-            reviewed_by,
-            comment,
-            version,
-            created,
-            reviewed_at or submitted,
-        )
+                row["version"] = 4
+            row.update(
+                reviewed_at=office_later(rng, self.zone, submitted, (1, 6)),
+                reviewed_by_id=rng.choice(reviewers),
+                version=row["version"] + 1,
+            )
+        row.update(submitted_at=submitted, updated_at=row["reviewed_at"] or submitted)
+        return tuple(row[column] for column in REPORT_COLUMNS)
 
     def flush(self) -> None:
         """Write the reports, then their figures, and start afresh."""
@@ -1286,10 +1099,7 @@ def _reports_create(
     world: _World,
     totals: Totals,
     clock: _Clock,
-    workers: int,
 ) -> None:
-    """The meetings and reports of the street, of the communities (a chunk at a time, in
-    ``workers`` processes on PostgreSQL: ``_in_workers``) and of the units."""
     items = {item.pk: item for item in checklist.items.with_details()}
     targets = {
         (item.pk, street): Assignment(item=item, is_street_level=street).targets()
@@ -1304,21 +1114,20 @@ def _reports_create(
     meetings = _MeetingMaker(checklist=checklist, through_month=through_month, totals=totals)
     _street_meetings(meetings, seed=seed, world=world, reviewers=reviewers)
     clock.step(f"会议记录:街道 {totals.meetings:,} 条")
-    reports = _ReportMaker(
-        checklist=checklist,
-        through_month=through_month,
-        reviewers=reviewers,
-        targets=targets,
-        totals=totals,
-        meetings=meetings,
-    )
-    chunks = list(_chunks(world.communities, COMMUNITIES_PER_CHUNK))
 
-    def communities_write(index: int) -> tuple[int, Totals]:
-        """A chunk's meetings and reports, in one transaction: how many communities, and
-        what was written."""
-        chunk = chunks[index]
-        written = meetings.totals = reports.totals = Totals()
+    def maker() -> _ReportMaker:
+        return _ReportMaker(
+            checklist=checklist,
+            through_month=through_month,
+            reviewers=reviewers,
+            targets=targets,
+            totals=totals,
+            meetings=meetings,
+        )
+
+    communities = world.communities
+    for number, chunk in enumerate(_chunks(communities, COMMUNITIES_PER_CHUNK), start=1):
+        reports = maker()
         by_community: dict[int, list[tuple[int, int, bool]]] = {}
         for pk, item_id, community_id, street in (
             Assignment.objects.filter(
@@ -1355,23 +1164,17 @@ def _reports_create(
                     filers=world.community_staff[community.pk],
                     rng=rng,
                 )
-        with _bulk_transaction():
+        with transaction.atomic():
             meetings.flush()
             reports.flush()
         meetings.forget(chunk)
-        reports.forget(chunk)
-        return len(chunk), written
-
-    done = 0
-    for count, written in _in_workers(communities_write, len(chunks), workers=workers):
-        totals.add(written)
-        done += count
-        clock.step(f"会议记录和月报:社区 {done:,}/{len(world.communities):,}")
-    meetings.totals = reports.totals = totals
+        done = min(number * COMMUNITIES_PER_CHUNK, len(communities))
+        clock.step(f"会议记录和月报:社区 {done:,}/{len(communities):,}")
 
     # The units' own assignments (item 30 for every joint meeting member, item 15 for
     # 房管所 and 城管中队, the street-level targets of items 3 and 14), where no report
     # exists yet for the month.
+    reports = maker()
     assignments = (
         Assignment.objects.for_checklist(checklist)
         .filter(unit__isnull=False)
@@ -1400,7 +1203,7 @@ def _reports_create(
             drafts=False,
             skip_months=frozenset(existing.get(assignment.pk, ())),
         )
-    with _bulk_transaction():
+    with transaction.atomic():
         reports.flush()
     clock.step("月报:各单位")
 
@@ -1432,7 +1235,7 @@ def _street_meetings(
             laxness=Habits.draw(rng).laxness,
             rng=rng,
         )
-    with _bulk_transaction():
+    with transaction.atomic():
         meetings.flush()
 
 
@@ -1448,12 +1251,10 @@ def scale_data_generate(
     seed: int,
     password: str = DEFAULT_PASSWORD,
     log: Log = print,
-    workers: int | None = None,
 ) -> Totals:
     """Generate ``communities`` communities with their compounds, staff, assignments and
     the reports of the months owed (``Checklist.months_owed``) up to ``through_month``
-    of the checklist's year, the communities' meetings and reports in ``workers``
-    processes on PostgreSQL outside a transaction (by default one for each core). Raises
+    of the checklist's year. Raises
     ``GeneratedDataExists`` if generated data is already there (remove it first with
     ``scale_data_remove``)."""
     existing = generated_communities().count()
@@ -1470,7 +1271,7 @@ def scale_data_generate(
         totals.users = _people_create(password=password, seed=seed, world=world)
         clock.step(f"账号 {totals.users:,} 个(含任职和对象权限)")
         totals.assignments = _assignments_create(checklist=checklist, seed=seed, world=world)
-    clock.step(f"任务分派 {totals.assignments:,} 条")
+        clock.step(f"任务分派 {totals.assignments:,} 条")
     _reports_create(
         checklist=checklist,
         through_month=through_month,
@@ -1478,7 +1279,6 @@ def scale_data_generate(
         world=world,
         totals=totals,
         clock=clock,
-        workers=workers or os.cpu_count() or 1,
     )
     if connection.vendor == "postgresql":
         # Statistics for the planner, as autovacuum would gather them some time later.

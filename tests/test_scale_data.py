@@ -12,14 +12,12 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, connection
 from django.test import Client
 from django.urls import reverse
 
 from communities import access
 from communities.models import Community, Membership, Unit
 from communities.roles import Role
-from demo import scale_data
 from demo.scale_data import DEFAULT_PASSWORD, generated_communities, generated_users
 from meetings.compliance import year_compliance
 from meetings.models import Meeting
@@ -399,37 +397,3 @@ def test_a_checklist_in_force_all_year_gets_january_too(checklist_2017: Any) -> 
         ).values_list("month", flat=True)
     )
     assert months == {1, 2}
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="workers on PostgreSQL only")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_workers_write_the_same_data_as_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Five communities in chunks of two: three chunks, shared by two forked workers, each
-    # writing with its own connection (outside a test's transaction, as on a server).
-    monkeypatch.setattr(scale_data, "COMMUNITIES_PER_CHUNK", 2)
-    output = generate(communities=5, workers=2)
-    in_two = fingerprint()
-    assert "月报:社区 5/5" in output
-    # The totals the workers sent back add up to what is in the database.
-    reports = generated_reports().count()
-    values = TargetValue.objects.filter(report__in=generated_reports()).count()
-    assert f"月报 {reports:,}(" in output
-    assert f"指标值 {values:,}," in output
-    assert f"会议记录 {generated_meetings().count():,}。" in output
-    assert "2017年度:0 处不一致" in consistency()
-
-    generate(communities=5, workers=1, replace=True)
-    assert fingerprint() == in_two
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY on PostgreSQL only")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_rows_written_without_the_foreign_key_triggers_still_cannot_dangle() -> None:
-    target = Target.objects.filter(kind=Target.Kind.COUNT).first()
-    assert target is not None
-    with pytest.raises(IntegrityError, match="report_id"):
-        with scale_data._bulk_transaction():
-            scale_data._insert_rows(
-                TargetValue, ("report_id", "target_id", "quantity"), [(10**9, target.pk, 1)]
-            )
-    assert not TargetValue.objects.exists()
