@@ -24,31 +24,32 @@ def dashboard_cached(
     version: str,
     links: list[ItemLeadUnit],
 ) -> Dashboard:
-    """``dashboard_build``, its summary figures cached under ``version``. The late list also
-    shows reminders and urging notices, which change without a summary row: it is always
-    read afresh (its own indexed query)."""
+    """``dashboard_figures`` with the late list read afresh: it also shows reminders and
+    urging notices, which change without a summary row (its own indexed query)."""
+    board = dashboard_figures(checklist, month, today, version=version, links=links)
+    return dataclasses.replace(board, late=_late(checklist, month, today))
+
+
+def dashboard_figures(
+    checklist: Checklist,
+    month: int,
+    today: datetime.date,
+    *,
+    version: str,
+    links: list[ItemLeadUnit] | None = None,
+) -> Dashboard:
+    """The dashboard's figures, from the cache under ``version`` or built (with ``links``,
+    or the checklist's lead units read in one more query). Its late list is the one of the
+    moment it was built: the dashboard page reads the late list itself (``_late``, cached
+    in the template under ``late_version`` as well), the briefing through
+    ``dashboard_cached``."""
     key = f"dashboards:board:{version}:{checklist.pk}:{month}:{today.isoformat()}"
     board = cache.get(key)
     if board is None:
+        if links is None:
+            links = lead_links(ItemLeadUnit.objects.filter(item__checklist=checklist))
         board = dashboard_build(checklist, month, today, links=links)
         cache.set(key, board, FIGURES_SECONDS)
         return board
     # The checklist as read now: archiving (an update of its status) changes no version.
-    return dataclasses.replace(board, checklist=checklist, late=_late(checklist, month, today))
-
-
-def dashboard_figures(
-    checklist: Checklist, month: int, today: datetime.date, *, version: str
-) -> Dashboard:
-    """The dashboard's figures for the page, from the cache under ``version`` or built
-    (with the checklist's lead units, one more query). Its late list is the one of the
-    moment it was built: the page reads the late list itself (``_late``, cached in the
-    template under ``late_version`` as well)."""
-    key = f"dashboards:board:{version}:{checklist.pk}:{month}:{today.isoformat()}"
-    board = cache.get(key)
-    if board is None:
-        links = lead_links(ItemLeadUnit.objects.filter(item__checklist=checklist))
-        board = dashboard_build(checklist, month, today, links=links)
-        cache.set(key, board, FIGURES_SECONDS)
-        return board
     return dataclasses.replace(board, checklist=checklist)

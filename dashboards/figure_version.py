@@ -42,12 +42,24 @@ NAMED_MODELS = (
 )
 
 
-def _key() -> str:
-    return f"{VERSION_KEY}:{connection.settings_dict['NAME']}"
+def _key(name: str = VERSION_KEY) -> str:
+    return f"{name}:{connection.settings_dict['NAME']}"
 
 
-def _bump() -> None:
-    cache.set(_key(), uuid.uuid4().hex, None)
+def _bump(name: str = VERSION_KEY) -> None:
+    cache.set(_key(name), uuid.uuid4().hex, None)
+
+
+def _current(name: str) -> str:
+    """The version kept under ``name`` (one cache read); a new one when there is none."""
+    key = _key(name)
+    version = cache.get(key)
+    if version is None:
+        version = uuid.uuid4().hex
+        # add, not set: two processes starting at once agree on one version.
+        if not cache.add(key, version, None):
+            version = cache.get(key) or version
+    return str(version)
 
 
 def figures_changed() -> None:
@@ -64,14 +76,7 @@ def on_named_row_changed(sender: Any, **kwargs: Any) -> None:
 
 def figures_version() -> str:
     """The summary rows' current version (one cache read)."""
-    key = _key()
-    version = cache.get(key)
-    if version is None:
-        version = uuid.uuid4().hex
-        # add, not set: two processes starting at once agree on one version.
-        if not cache.add(key, version, None):
-            version = cache.get(key) or version
-    return str(version)
+    return _current(VERSION_KEY)
 
 
 # The late list's own version. Besides the summary rows (``figures_version``), the late list
@@ -84,35 +89,21 @@ def figures_version() -> str:
 LATE_VERSION_KEY = "dashboards:late-version"
 
 
-def _late_key() -> str:
-    return f"{LATE_VERSION_KEY}:{connection.settings_dict['NAME']}"
-
-
-def _late_bump() -> None:
-    cache.set(_late_key(), uuid.uuid4().hex, None)
-
-
 def late_changed(**kwargs: Any) -> None:
     """A reminder was linked to its digest or removed, an urge sent, acknowledged or
     removed (also a signal receiver): late lists cached before are not served again."""
-    _late_bump()
-    transaction.on_commit(_late_bump)
+    _bump(LATE_VERSION_KEY)
+    transaction.on_commit(lambda: _bump(LATE_VERSION_KEY))
 
 
 def late_version() -> str:
     """The late list's current version (one cache read)."""
-    key = _late_key()
-    version = cache.get(key)
-    if version is None:
-        version = uuid.uuid4().hex
-        if not cache.add(key, version, None):
-            version = cache.get(key) or version
-    return str(version)
+    return _current(LATE_VERSION_KEY)
 
 
 def figures_and_late_versions() -> tuple[str, str]:
     """``figures_version`` and ``late_version`` in one cache round trip (the dashboard)."""
-    keys = [_key(), _late_key()]
+    keys = [_key(VERSION_KEY), _key(LATE_VERSION_KEY)]
     found = cache.get_many(keys)
     figures = found.get(keys[0]) or figures_version()
     late = found.get(keys[1]) or late_version()

@@ -120,7 +120,7 @@ def _page_period(
     day: the checklists in use and the month a reading page opens on change only with the
     summary rows (a report submitted), a checklist saved or archived (all of which give the
     figures a new version) or the date. One cache round trip instead of two queries."""
-    year, _month = asked_period(request)
+    year, month_asked = asked_period(request)
     keys = [
         f"dashboards:in-use:{version}:{today.isoformat()}",
         f"dashboards:opening-month:{version}:{today.isoformat()}:{year}",
@@ -133,7 +133,7 @@ def _page_period(
     checklist = in_use.of_year(year)
     if checklist is None:
         raise Http404(_("还没有启用的目标任务清单"))
-    if asked_period(request)[1] is not None:
+    if month_asked is not None:  # checked against the months owed (404 if not)
         return checklist, in_use, _month_of(request, checklist)
     month = found.get(keys[1])
     if month is None:
